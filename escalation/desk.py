@@ -153,7 +153,7 @@ class BuyerDesk:
         async with self._stores() as store:
             now = self._clock.now()
             conversation = await store.conversation_for(message, now=now)
-            language = self._language_for(conversation, message)
+            language = self._language_for(conversation, message, detect=message.kind is ContentKind.TEXT)
             ticket = await store.active_ticket(conversation.id)
             if not await store.record_inbound(
                 conversation, message, language=language, ticket_id=ticket.id if ticket else None
@@ -340,9 +340,10 @@ class BuyerDesk:
 
     # --- internals -------------------------------------------------------------------------
 
-    def _language_for(self, conversation: ConversationRecord, message: BuyerMessage) -> str:
+    def _language_for(self, conversation: ConversationRecord, message: BuyerMessage, *, detect: bool = False) -> str:
+        """The reply language; only free text is evidence — a command or button press is not."""
         return self._languages.resolve(
-            (message.text or "")[:MAX_ANALYSED_CHARS],
+            (message.text or "")[:MAX_ANALYSED_CHARS] if detect else "",
             explicit=conversation.language if conversation.language_explicit else None,
             chat_language=message.chat_language,
             previous=conversation.language,
@@ -424,7 +425,7 @@ class BuyerDesk:
         """While a ticket is open the bot stays out of the way: the message goes to the agents."""
         payload = {
             "text": message.text,
-            "kind": message.kind.value,
+            "content_kind": message.kind.value,
             "buyer_name": conversation.buyer_name,
             "message_id": message.message_id,
             "reply_to_message_id": message.reply_to_message_id,

@@ -211,7 +211,7 @@ class SqlDeskStore(DeskStore):
         )
 
     async def enqueue(self, item: Outgoing, *, at: datetime) -> None:
-        payload: dict[str, Any] = {"kind": item.kind.value, **item.payload}
+        payload: dict[str, Any] = {**item.payload, "kind": item.kind.value}
         self.session.add(
             models.OutboxItem(
                 channel=item.channel,

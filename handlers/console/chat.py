@@ -80,7 +80,7 @@ class ConsoleDeskSender:
             self._session.ticket_id = envelope.ticket_id
             self._write(render_handoff(HandOff.from_payload(envelope.payload)))
         elif kind is OutgoingKind.BUYER_MESSAGE:
-            text = envelope.payload.get("text") or f"[{envelope.payload.get('kind')}]"
+            text = envelope.payload.get("text") or f"[{envelope.payload.get('content_kind')}]"
             self._write(f"  [agents · ticket #{envelope.ticket_id}] buyer: {text}")
         else:
             self._write(
@@ -212,7 +212,8 @@ class ConsoleChat:
         else:
             await self._desk.change_state(ticket_id, TicketState.RESOLVED, agent=AGENT_NAME)
 
-    async def run(self, read: Callable[[str], str] = input) -> None:
+    async def run(self, read: Callable[[str], str] | None = None) -> None:
+        read = read or input  # looked up at call time, so a redirected input() is honoured
         self._write("BorderDesk console chat — you are the buyer. /help lists commands.")
         while True:
             try:
