@@ -109,6 +109,7 @@ class ReplyKey(StrEnum):
     LANGUAGE_CHANGED = "language_changed"
     SLOW_DOWN = "slow_down"
     BACK_TO_BOT = "back_to_bot"
+    WAITING_UPDATE = "waiting_update"  # one polite note to a buyer waiting past the promised time
 
 
 @dataclass(frozen=True)

@@ -97,6 +97,17 @@ class ResponseTargets(Protocol):
     def first_response_due(self, priority: Priority, *, vip: bool, opened_at: datetime) -> datetime: ...
 
 
+class TicketObserver(Protocol):
+    """Told of every ticket change inside the same unit of work (SLA timers hook in here)."""
+
+    async def ticket_changed(self, store: DeskStore, ticket: TicketView, at: datetime) -> None: ...
+
+
+class _NoObserver:
+    async def ticket_changed(self, store: DeskStore, ticket: TicketView, at: datetime) -> None:
+        return None
+
+
 class VipRule(Protocol):
     def is_vip(self, conversation: ConversationRecord) -> bool: ...
 
@@ -135,7 +146,9 @@ class BuyerDesk:
         clock: Clock,
         options: DeskOptions = DeskOptions(),
         on_commit: Callable[[], None] = lambda: None,
+        observer: TicketObserver | None = None,
     ) -> None:
+        self._observer: TicketObserver = observer or _NoObserver()
         self._stores = stores
         self._knowledge = knowledge
         self._languages = languages
@@ -289,7 +302,7 @@ class BuyerDesk:
                 ticket_id=ticket.id,
                 dedup_key=dedup_key,
             )
-            await store.change_ticket(
+            replied = await store.change_ticket(
                 ticket.id,
                 TicketChange(
                     event=TicketEventKind.AGENT_REPLIED,
@@ -299,6 +312,7 @@ class BuyerDesk:
                     first_response_at=now if ticket.first_response_at is None else None,
                 ),
             )
+            await self._observer.ticket_changed(store, replied, now)
             await self._commit(store)
             return True
 
@@ -335,6 +349,7 @@ class BuyerDesk:
                     reply = Reply(ReplyKey.TICKET_RESOLVED, conversation.language or "en")
                     await store.record_outbound(conversation, reply, author=BOT, at=now, ticket_id=ticket.id)
             await store.enqueue(self._ticket_update(updated), at=now)
+            await self._observer.ticket_changed(store, updated, now)
             await self._commit(store)
             return updated
 
@@ -456,6 +471,7 @@ class BuyerDesk:
                 TicketChange(event=TicketEventKind.BUYER_REPLIED, actor=BUYER, at=now, state=TicketState.OPEN
                              if ticket.claimed_by is None else TicketState.CLAIMED),
             )
+        await self._observer.ticket_changed(store, ticket, now)
         return DeskResult(ticket=ticket, relayed_to_agents=True)
 
     async def _reopenable(self, store: DeskStore, conversation_id: int, now: datetime) -> TicketView | None:
@@ -478,6 +494,7 @@ class BuyerDesk:
         reply = Reply(ReplyKey.TICKET_REOPENED, language, params=self._wait_params(reopened, now))
         await store.record_outbound(conversation, reply, author=BOT, at=now, ticket_id=reopened.id)
         await store.enqueue(self._ticket_update(reopened), at=now)
+        await self._observer.ticket_changed(store, reopened, now)
         return DeskResult(replies=(reply,), ticket=reopened)
 
     async def _open_ticket(
@@ -530,6 +547,7 @@ class BuyerDesk:
             ),
             at=now,
         )
+        await self._observer.ticket_changed(store, ticket, now)
         reply = Reply(ReplyKey.TICKET_OPENED, language, params={"minutes": _minutes_until(due, now)})
         await store.record_outbound(conversation, reply, author=BOT, at=now, ticket_id=ticket.id)
         return DeskResult(replies=(reply,), ticket=ticket)

@@ -41,6 +41,7 @@ class OutgoingKind(StrEnum):
     HANDOFF = "handoff"  # a new ticket for the agents
     BUYER_MESSAGE = "buyer_message"  # a buyer's follow-up, for the ticket's thread
     TICKET_UPDATE = "ticket_update"  # state/priority changed: refresh the agents' view
+    SLA_ALERT = "sla_alert"  # a response-time reminder or breach for the agents
 
 
 @dataclass(frozen=True)
