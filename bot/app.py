@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import sys
 
 from bot.config import Settings
 from bot.wiring import App, StartupError, build_app
@@ -81,11 +80,68 @@ async def run_console_chat(settings: Settings, *, chat_language: str | None, cou
 
 
 async def run_channels(settings: Settings) -> int:
-    """Serve buyers on Telegram (and agents on Slack once configured)."""
-    if settings.telegram.token is None:
+    """Serve buyers on Telegram; with no Slack configured, tickets wait in the database."""
+    telegram = settings.telegram
+    if telegram.token is None:
         raise StartupError(
             "no channel to serve: set [telegram] token (or BORDERDESK_TELEGRAM__TOKEN); "
             "to try BorderDesk without tokens run `borderdesk chat`"
         )
-    print("the Telegram channel is not available in this build yet", file=sys.stderr)
-    return 2
+    from bot.storage.database import create_engine, session_factory  # noqa: PLC0415
+    from bot.storage.inbox import SqlInbox  # noqa: PLC0415
+    from escalation.sla import SystemClock  # noqa: PLC0415
+    from handlers.telegram import TELEGRAM_CHANNEL  # noqa: PLC0415
+    from handlers.telegram.dispatcher import build_dispatcher  # noqa: PLC0415
+    from handlers.telegram.flood import FloodControl  # noqa: PLC0415
+    from handlers.telegram.sender import TelegramSender  # noqa: PLC0415
+    from handlers.telegram.serve import create_bot, replay_pending, run_polling, run_webhook  # noqa: PLC0415
+
+    clock = SystemClock()
+    engine = create_engine(settings.database)
+    inbox = SqlInbox(session_factory(engine), clock)
+    bot = create_bot(telegram.token.get_secret_value(), telegram.api_base_url)
+
+    async def blocked(chat_id: str) -> None:
+        await inbox.set_blocked(TELEGRAM_CHANNEL, chat_id, blocked=True)
+
+    # The desk channel (Slack) has no sender until it is configured: its outbox rows wait.
+    senders = {TELEGRAM_CHANNEL: TelegramSender(bot, Translator(), on_blocked=blocked)}
+    try:
+        app = await build_app(settings, senders=senders, clock=clock, engine=engine)
+    except BaseException:
+        await bot.session.close()
+        await engine.dispose()
+        raise
+    dispatcher = build_dispatcher(
+        desk=app.desk,
+        inbox=inbox,
+        clock=clock,
+        flood=FloodControl(telegram.flood_messages, telegram.flood_seconds),
+        wake=app.relay.wake,
+    )
+    relay = asyncio.create_task(app.relay.run_forever(), name="outbox-relay")
+    try:
+        async with _live_reload(app):
+            await replay_pending(dispatcher, bot, inbox)
+            if telegram.mode == "webhook":
+                assert telegram.webhook_url is not None
+                assert telegram.webhook_secret is not None
+                host, _, port = telegram.listen.rpartition(":")
+                await run_webhook(
+                    dispatcher,
+                    bot,
+                    inbox,
+                    webhook_url=telegram.webhook_url,
+                    secret=telegram.webhook_secret.get_secret_value(),
+                    host=host.strip("[]") or "127.0.0.1",
+                    port=int(port),
+                )
+            else:
+                await run_polling(dispatcher, bot)
+    finally:
+        relay.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await relay
+        await bot.session.close()
+        await app.close()
+    return 0

@@ -49,7 +49,7 @@ def load_catalogue(language: str) -> Mapping[str, str]:
 class Translator:
     """Renders keys and replies into a language's words; adapters decide the markup."""
 
-    def gettext(self, key: str, language: str, **params: object) -> str:
+    def gettext(self, key: str, language: str, /, **params: object) -> str:
         template = load_catalogue(language).get(key) or load_catalogue(SOURCE_LANGUAGE).get(key, key)
         try:
             return template.format(**params)
