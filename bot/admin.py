@@ -111,7 +111,7 @@ def evaluate(settings: Settings, what: str, cases_file: Path, *, as_json: bool) 
         report = evaluate_faq(
             read_cases(cases_file, required=("text", "expect")),
             knowledge_loader(settings),
-            lambda text: detector.resolve(text),
+            detector.resolve,
         )
         text = format_faq_report(report)
     else:
@@ -121,7 +121,7 @@ def evaluate(settings: Settings, what: str, cases_file: Path, *, as_json: bool) 
         report = evaluate_complaints(
             read_cases(cases_file, required=("text", "expect")),
             ComplaintDetector.load(settings.complaints.dir),
-            lambda text: detector.resolve(text),
+            detector.resolve,
         )
         text = format_complaint_report(report)
     print(json.dumps(report, ensure_ascii=False) if as_json else text)
@@ -135,12 +135,24 @@ async def list_tickets(settings: Settings, *, include_resolved: bool, limit: int
     try:
         await ensure_schema(engine, settings)
         async with session_factory(engine)() as session:
-            query = select(models.Ticket, models.Buyer).join(models.Buyer, models.Buyer.id == models.Ticket.buyer_id)
+            query = select(models.Ticket, models.Buyer).join(
+                models.Buyer, models.Buyer.id == models.Ticket.buyer_id
+            )
             if not include_resolved:
                 query = query.where(models.Ticket.state != "resolved")
-            rows = (await session.execute(query.order_by(models.Ticket.priority, models.Ticket.opened_at).limit(limit))).all()
+            rows = (
+                await session.execute(
+                    query.order_by(models.Ticket.priority, models.Ticket.opened_at).limit(limit)
+                )
+            ).all()
             counts = dict(
-                (await session.execute(select(models.Ticket.state, func.count()).group_by(models.Ticket.state))).tuples().all()
+                (
+                    await session.execute(
+                        select(models.Ticket.state, func.count()).group_by(models.Ticket.state)
+                    )
+                )
+                .tuples()
+                .all()
             )
     finally:
         await engine.dispose()
@@ -172,5 +184,8 @@ async def list_tickets(settings: Settings, *, include_resolved: bool, limit: int
             f"{t['language'] or '?':<3} {t['buyer']:<24} opened {t['opened_at'][:16]}"
             f"{' · ' + t['claimed_by'] if t['claimed_by'] else ''}"
         )
-    print(", ".join(f"{state}: {count}" for state, count in sorted(counts.items())) or "0 tickets", file=sys.stderr)
+    print(
+        ", ".join(f"{state}: {count}" for state, count in sorted(counts.items())) or "0 tickets",
+        file=sys.stderr,
+    )
     return EXIT_OK

@@ -27,10 +27,14 @@ def build_parser() -> argparse.ArgumentParser:
         prog="borderdesk",
         description="Multilingual customer-service bot for cross-border sellers.",
     )
-    parser.add_argument("--config", type=Path, help="config file (default: $BORDERDESK_CONFIG, ./config.toml)")
+    parser.add_argument(
+        "--config", type=Path, help="config file (default: $BORDERDESK_CONFIG, ./config.toml)"
+    )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    chat = commands.add_parser("chat", help="chat with the bot in this terminal as a buyer (no tokens needed)")
+    chat = commands.add_parser(
+        "chat", help="chat with the bot in this terminal as a buyer (no tokens needed)"
+    )
     chat.add_argument("--lang", help="the buyer's app language, e.g. de (detection still applies)")
     chat.add_argument("--country", help="the buyer's country, ISO code, e.g. DE")
 
@@ -47,7 +51,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     faq = commands.add_parser("faq", help="FAQ files")
     faq_commands = faq.add_subparsers(dest="faq_command", required=True, metavar="ACTION")
-    check = faq_commands.add_parser("check", help="validate FAQ, data and complaint files; exit 1 on problems")
+    check = faq_commands.add_parser(
+        "check", help="validate FAQ, data and complaint files; exit 1 on problems"
+    )
     check.add_argument("dir", nargs="?", type=Path, help="FAQ directory (default: [faq] dir)")
     check.add_argument("--json", action="store_true")
     stamp = faq_commands.add_parser("stamp", help="record the source hash beside each translation")
@@ -127,7 +133,11 @@ def _serve(_args: argparse.Namespace, settings: Settings, _path: Path | None) ->
 def _db(args: argparse.Namespace, settings: Settings, _path: Path | None) -> int:
     from bot.admin import db_command  # noqa: PLC0415
 
-    return _run(db_command(settings, args.db_command, getattr(args, "revision", None), as_json=getattr(args, "json", False)))
+    return _run(
+        db_command(
+            settings, args.db_command, getattr(args, "revision", None), as_json=getattr(args, "json", False)
+        )
+    )
 
 
 def _faq(args: argparse.Namespace, settings: Settings, _path: Path | None) -> int:
@@ -155,7 +165,9 @@ def _config(args: argparse.Namespace, settings: Settings, path: Path | None) -> 
     data = json.loads(settings.model_dump_json())
     data["database"]["url"] = _masked_db_url(settings)
     if args.json:
-        print(json.dumps({"file": str(path) if path else None, "settings": data}, indent=2, ensure_ascii=False))
+        print(
+            json.dumps({"file": str(path) if path else None, "settings": data}, indent=2, ensure_ascii=False)
+        )
     else:
         print(f"configuration OK ({path or 'built-in defaults'})")
         print(json.dumps(data, indent=2, ensure_ascii=False))

@@ -103,8 +103,8 @@ class FaqSettings(Section):
     dir: Path = SAMPLE_FAQ_DIR
     data_dir: Path = SAMPLE_DATA_DIR
     # None = the thresholds measured on the evaluation set (knowledge.matching defaults).
-    answer_threshold: float | None = Field(default=None, ge=0, le=100)
-    suggest_threshold: float | None = Field(default=None, ge=0, le=100)
+    answer_threshold: float | None = Field(default=None, ge=0, le=1)
+    suggest_threshold: float | None = Field(default=None, ge=0, le=1)
     live_reload: bool = True
 
     @model_validator(mode="after")
@@ -266,13 +266,19 @@ class VipSettings(Section):
     raise_priority: bool = True
 
 
+Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+
+
+def _office_week() -> dict[Weekday, tuple[str, ...]]:
+    workdays: tuple[Weekday, ...] = ("mon", "tue", "wed", "thu", "fri")
+    return dict.fromkeys(workdays, ("09:00-18:00",))
+
+
 class BusinessHoursSettings(Section):
     timezone: str = "UTC"
     holidays_country: str | None = None
     holidays_subdivision: str | None = None
-    days: dict[Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"], tuple[str, ...]] = Field(
-        default_factory=lambda: dict.fromkeys(("mon", "tue", "wed", "thu", "fri"), ("09:00-18:00",))
-    )
+    days: dict[Weekday, tuple[str, ...]] = Field(default_factory=_office_week)
 
     @field_validator("timezone")
     @classmethod

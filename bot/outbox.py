@@ -8,6 +8,7 @@ at-least-once: neither Telegram's sendMessage nor Slack's chat.postMessage takes
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -120,7 +121,9 @@ class OutboxRelay:
             row = await session.scalar(query)
             if row is None:
                 return False
-            envelope = Envelope(row.id, row.channel, row.destination, row.payload, row.ticket_id, row.attempts)
+            envelope = Envelope(
+                row.id, row.channel, row.destination, row.payload, row.ticket_id, row.attempts
+            )
             try:
                 result = await self._senders[row.channel].deliver(envelope)
             except Exception as exc:  # an unexpected sender bug must not stop the relay
@@ -157,8 +160,6 @@ class OutboxRelay:
                 await self.run_once()
             except Exception:
                 logger.exception("outbox relay pass failed; retrying")
-            try:
+            with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), timeout=self._poll_interval)
-            except TimeoutError:
-                pass
             self._wake.clear()

@@ -24,9 +24,11 @@ from escalation.response_targets import PolicyResponseTargets
 from escalation.sla import Clock, SlaPolicies, SlaPolicy, SystemClock
 from escalation.vip import VipPolicy
 from knowledge.language import LanguageDetector
+from knowledge.matching import DEFAULT_ANSWER_THRESHOLD, DEFAULT_SUGGEST_THRESHOLD
 from knowledge.service import Knowledge, KnowledgeHolder, load_knowledge
 
 logger = logging.getLogger(__name__)
+
 
 class StartupError(Exception):
     """BorderDesk cannot start; the message says why and what to do."""
@@ -56,7 +58,7 @@ def _url(settings: Settings) -> str:
 def business_hours(settings: BusinessHoursSettings) -> BusinessHours:
     return BusinessHours.from_strings(
         settings.timezone,
-        settings.days,
+        {str(day): periods for day, periods in settings.days.items()},
         holiday_country=settings.holidays_country,
         holiday_subdivision=settings.holidays_subdivision,
     )
@@ -84,12 +86,13 @@ def sla_policies(settings: Settings) -> SlaPolicies:
 
 
 def knowledge_loader(settings: Settings) -> Knowledge:
-    kwargs = {}
-    if settings.faq.answer_threshold is not None:
-        kwargs["answer_threshold"] = settings.faq.answer_threshold
-    if settings.faq.suggest_threshold is not None:
-        kwargs["suggest_threshold"] = settings.faq.suggest_threshold
-    return load_knowledge(settings.faq.dir, settings.faq.data_dir, **kwargs)
+    answer, suggest = settings.faq.answer_threshold, settings.faq.suggest_threshold
+    return load_knowledge(
+        settings.faq.dir,
+        settings.faq.data_dir,
+        answer_threshold=DEFAULT_ANSWER_THRESHOLD if answer is None else answer,
+        suggest_threshold=DEFAULT_SUGGEST_THRESHOLD if suggest is None else suggest,
+    )
 
 
 @dataclass

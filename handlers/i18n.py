@@ -62,8 +62,8 @@ class Translator:
         if reply.key is ReplyKey.FAQ_ANSWER:
             return reply.text or ""
         params: dict[str, object] = dict(reply.params)
-        if "minutes" in params:
-            params["wait"] = self.duration(timedelta(minutes=int(params["minutes"])), reply.language)
+        if "minutes" in reply.params:
+            params["wait"] = self.duration(timedelta(minutes=int(reply.params["minutes"])), reply.language)
         if reply.key is ReplyKey.LANGUAGE_CHANGED:
             params["language"] = language_name(reply.language)
         if reply.key is ReplyKey.AGENT_MESSAGE:

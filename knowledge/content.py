@@ -69,9 +69,7 @@ def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> LineDict:
             # YAML turns `no:`/`yes:` into booleans; language codes must stay strings.
             key = str(key_node.value)
         if key in mapping:
-            raise yaml.constructor.ConstructorError(
-                None, None, f"duplicate key {key!r}", key_node.start_mark
-            )
+            raise yaml.constructor.ConstructorError(None, None, f"duplicate key {key!r}", key_node.start_mark)
         mapping[key] = loader.construct_object(value_node, deep=True)
         mapping.key_lines[key] = key_node.start_mark.line + 1
     return mapping
@@ -84,8 +82,8 @@ def _construct_sequence(loader: _LineLoader, node: yaml.SequenceNode) -> LineLis
     return items
 
 
-_LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)  # type: ignore[arg-type]
-_LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, _construct_sequence)  # type: ignore[arg-type]
+_LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+_LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, _construct_sequence)
 
 
 def load_yaml(path: Path, *, display_path: str | None = None) -> Any:
@@ -126,7 +124,9 @@ class ProblemCollector:
         for key in mapping:
             if key not in allowed_set:
                 expected = ", ".join(sorted(allowed_set))
-                self.add(mapping.line_of(key), f"unknown key {key!r} in {where} (expected one of: {expected})")
+                self.add(
+                    mapping.line_of(key), f"unknown key {key!r} in {where} (expected one of: {expected})"
+                )
 
     def require_mapping(self, value: Any, line: int, where: str) -> LineDict | None:
         if isinstance(value, LineDict):

@@ -19,7 +19,7 @@ def test_import_linter_contract_is_kept() -> None:
     lint_imports = shutil.which("lint-imports", path=str(Path(sys.executable).parent))
     if lint_imports is None:
         pytest.skip("import-linter is not installed (pip install -e '.[dev]')")
-    result = subprocess.run([lint_imports], cwd=ROOT, capture_output=True, text=True, check=False)  # noqa: S603
+    result = subprocess.run([lint_imports], cwd=ROOT, capture_output=True, text=True, check=False)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "Contracts: 1 kept, 0 broken" in result.stdout
 
@@ -36,7 +36,7 @@ def test_importing_every_domain_module_loads_no_forbidden_package() -> None:
         f"for name in {modules!r}: importlib.import_module(name)\n"
         f"print(json.dumps(sorted({{m.split('.')[0] for m in sys.modules}} & set({FORBIDDEN!r}))))\n"
     )
-    result = subprocess.run(  # noqa: S603
+    result = subprocess.run(
         [sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, check=True
     )
     assert json.loads(result.stdout) == []

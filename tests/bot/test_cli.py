@@ -17,7 +17,9 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def write_cases(path: Path, cases: list[dict[str, object]]) -> Path:
-    path.write_text("\n".join(json.dumps(case, ensure_ascii=False) for case in cases) + "\n", encoding="utf-8")
+    path.write_text(
+        "\n".join(json.dumps(case, ensure_ascii=False) for case in cases) + "\n", encoding="utf-8"
+    )
     return path
 
 
@@ -27,7 +29,9 @@ def test_faq_check_passes_on_the_sample_base(capsys: pytest.CaptureFixture[str])
     assert "no problems" in capsys.readouterr().err
 
 
-def test_faq_check_reports_file_and_line_and_exits_1(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_faq_check_reports_file_and_line_and_exits_1(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     """A broken FAQ file is reported as file:line: problem, all problems at once."""
     broken = tmp_path / "faq"
     shutil.copytree(SAMPLE_FAQ_DIR, broken)
@@ -45,12 +49,16 @@ def test_faq_check_reports_file_and_line_and_exits_1(tmp_path: Path, capsys: pyt
     assert any(name == "zz.yaml" for name, _ in located)
 
 
-def test_eval_commands_print_the_documented_json_keys(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_eval_commands_print_the_documented_json_keys(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     """`eval lang|faq|complaints --json` print one object each with the contract's keys."""
     lang = write_cases(
         tmp_path / "lang.jsonl",
-        [{"text": "Wie lange dauert der Versand nach Berlin?", "lang": "de", "kind": "sentence"},
-         {"text": "Сколько стоит доставка?", "lang": "ru", "kind": "sentence"}],
+        [
+            {"text": "Wie lange dauert der Versand nach Berlin?", "lang": "de", "kind": "sentence"},
+            {"text": "Сколько стоит доставка?", "lang": "ru", "kind": "sentence"},
+        ],
     )
     assert main(["eval", "lang", "--cases", str(lang), "--json"]) == 0
     report = json.loads(capsys.readouterr().out)
@@ -59,8 +67,10 @@ def test_eval_commands_print_the_documented_json_keys(tmp_path: Path, capsys: py
 
     faq = write_cases(
         tmp_path / "faq.jsonl",
-        [{"text": "how long does shipping take", "lang": "en", "expect": "shipping_time"},
-         {"text": "who will win the world cup", "lang": "en", "expect": None}],
+        [
+            {"text": "how long does shipping take", "lang": "en", "expect": "shipping_time"},
+            {"text": "who will win the world cup", "lang": "en", "expect": None},
+        ],
     )
     assert main(["eval", "faq", "--cases", str(faq), "--json"]) == 0
     report = json.loads(capsys.readouterr().out)
@@ -68,16 +78,27 @@ def test_eval_commands_print_the_documented_json_keys(tmp_path: Path, capsys: py
 
     complaints = write_cases(
         tmp_path / "complaints.jsonl",
-        [{"text": "the bag you sent is a fake, I want my money back", "lang": "en", "expect": "P1"},
-         {"text": "what is your refund policy?", "lang": "en", "expect": None}],
+        [
+            {"text": "the bag you sent is a fake, I want my money back", "lang": "en", "expect": "P1"},
+            {"text": "what is your refund policy?", "lang": "en", "expect": None},
+        ],
     )
     assert main(["eval", "complaints", "--cases", str(complaints), "--json"]) == 0
     report = json.loads(capsys.readouterr().out)
-    assert {"n", "accuracy", "complaint_precision", "complaint_recall", "per_priority", "per_lang"} <= report.keys()
+    assert {
+        "n",
+        "accuracy",
+        "complaint_precision",
+        "complaint_recall",
+        "per_priority",
+        "per_lang",
+    } <= report.keys()
     assert set(report["per_priority"]) == {"P1", "P2", "P3"}
 
 
-def test_eval_with_a_malformed_case_file_names_the_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_eval_with_a_malformed_case_file_names_the_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     """A bad JSON line is a usage error with file and line, not a traceback."""
     cases = tmp_path / "bad.jsonl"
     cases.write_text('{"text": "ok", "lang": "en"}\n{not json\n', encoding="utf-8")
@@ -100,7 +121,7 @@ def test_db_and_tickets_commands_on_a_fresh_database(
 
 def test_python_dash_m_bot_is_the_same_command() -> None:
     """`python -m bot --help` works like `borderdesk --help`."""
-    result = subprocess.run(  # noqa: S603
+    result = subprocess.run(
         [sys.executable, "-m", "bot", "--help"], cwd=ROOT, capture_output=True, text=True, check=False
     )
     assert result.returncode == 0

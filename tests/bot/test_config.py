@@ -88,7 +88,7 @@ def test_config_file_discovery_order(tmp_path: Path, monkeypatch: pytest.MonkeyP
     named = write(tmp_path / "named.toml", '[logging]\nlevel = "WARNING"\n')
     explicit = write(tmp_path / "explicit.toml", '[logging]\nlevel = "ERROR"\n')
     monkeypatch.chdir(tmp_path)
-    assert load_settings(None) [1] == Path("config.toml")
+    assert load_settings(None)[1] == Path("config.toml")
     assert load_settings(None)[0].logging.level == "DEBUG"
     monkeypatch.setenv("BORDERDESK_CONFIG", str(named))
     assert load_settings(None)[0].logging.level == "WARNING"

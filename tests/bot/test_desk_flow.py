@@ -22,7 +22,13 @@ from escalation.response_targets import PolicyResponseTargets
 from escalation.sla import ManualClock, SlaPolicies
 from escalation.tickets import TicketState
 from escalation.vip import VipPolicy
-from knowledge.service import KnowledgeAnswer, KnowledgeNoMatch, KnowledgeOutcome, KnowledgeSuggestions, Suggestion
+from knowledge.service import (
+    KnowledgeAnswer,
+    KnowledgeNoMatch,
+    KnowledgeOutcome,
+    KnowledgeSuggestions,
+    Suggestion,
+)
 
 START = datetime(2026, 11, 20, 10, 0, tzinfo=UTC)
 
@@ -35,13 +41,20 @@ class FakeKnowledge:
             return KnowledgeSuggestions((Suggestion("size_chart_shoes", "shoe sizes?"),), 60.0)
         return KnowledgeNoMatch(10.0)
 
-    def answer_entry(self, entry_id: str, language: str, *, country: str | None = None) -> KnowledgeAnswer | None:
+    def answer_entry(
+        self, entry_id: str, language: str, *, country: str | None = None
+    ) -> KnowledgeAnswer | None:
         return KnowledgeAnswer(entry_id, f"[{language}] answer {entry_id}", 100.0, "faq")
 
 
 class FakeLanguages:
     def resolve(
-        self, text: str, *, explicit: str | None = None, chat_language: str | None = None, previous: str | None = None
+        self,
+        text: str,
+        *,
+        explicit: str | None = None,
+        chat_language: str | None = None,
+        previous: str | None = None,
     ) -> str:
         return explicit or ("de" if "versand" in text else previous or chat_language or "en")
 
@@ -141,8 +154,10 @@ async def test_same_channel_message_twice_is_processed_once(desk: BuyerDesk, eng
     """A redelivered update is recognised by its channel message id and produces no second reply."""
     first = await desk.handle(message("ship?", "77"))
     again = await desk.handle(message("ship?", "77"))
-    assert first.replies and not first.duplicate
-    assert again.duplicate and not again.replies
+    assert first.replies
+    assert not first.duplicate
+    assert again.duplicate
+    assert not again.replies
     assert await count(engine, models.OutboxItem) == 1
 
 
@@ -156,7 +171,9 @@ async def test_complaint_opens_p1_ticket_with_handoff_and_sla(desk: BuyerDesk, e
     assert reply.key is ReplyKey.TICKET_OPENED
     assert reply.params["minutes"] == 60
     async with session_factory(engine)() as session:
-        handoff = await session.scalar(select(models.OutboxItem).where(models.OutboxItem.channel == DESK_CHANNEL))
+        handoff = await session.scalar(
+            select(models.OutboxItem).where(models.OutboxItem.channel == DESK_CHANNEL)
+        )
         events = (await session.scalars(select(models.TicketEvent.kind))).all()
     assert handoff is not None
     assert handoff.payload["kind"] == OutgoingKind.HANDOFF.value
@@ -165,7 +182,9 @@ async def test_complaint_opens_p1_ticket_with_handoff_and_sla(desk: BuyerDesk, e
     assert list(events) == ["opened"]
 
 
-async def test_messages_during_a_ticket_go_to_the_agents_not_the_bot(desk: BuyerDesk, engine: AsyncEngine) -> None:
+async def test_messages_during_a_ticket_go_to_the_agents_not_the_bot(
+    desk: BuyerDesk, engine: AsyncEngine
+) -> None:
     """While a ticket is open the bot stays quiet and relays the buyer's words to the thread."""
     await desk.request_human(message("/human", "1"))
     result = await desk.handle(message("ship? also here is more detail", "2"))
@@ -186,7 +205,8 @@ async def test_agent_reply_reaches_buyer_and_stops_first_response_clock(
     async with session_factory(engine)() as session:
         ticket = await session.get(models.Ticket, opened.ticket.id)
         last = await session.scalar(select(models.OutboxItem).order_by(models.OutboxItem.id.desc()))
-    assert ticket is not None and last is not None
+    assert ticket is not None
+    assert last is not None
     assert ticket.first_response_at == START + timedelta(minutes=20)
     assert ticket.state == TicketState.WAITING_FOR_BUYER.value
     assert last.payload["reply"]["text"] == "Hi, I'm on it"
@@ -210,12 +230,14 @@ async def test_complaint_soon_after_resolution_reopens_the_same_ticket(
     await desk.change_state(first.ticket.id, TicketState.RESOLVED, agent="Mia")
     clock.advance(timedelta(days=1))
     reopened = await desk.handle(message("still late!!", "2"))
-    assert reopened.ticket is not None and reopened.ticket.id == first.ticket.id
+    assert reopened.ticket is not None
+    assert reopened.ticket.id == first.ticket.id
     assert reopened.replies[0].key is ReplyKey.TICKET_REOPENED
     await desk.change_state(first.ticket.id, TicketState.RESOLVED, agent="Mia")
     clock.advance(timedelta(days=5))
     later = await desk.handle(message("late again", "3"))
-    assert later.ticket is not None and later.ticket.id != first.ticket.id
+    assert later.ticket is not None
+    assert later.ticket.id != first.ticket.id
     assert later.ticket.previous_ticket_id == first.ticket.id
 
 
@@ -227,7 +249,9 @@ async def test_unreadable_content_outside_a_ticket_gets_a_friendly_reply(desk: B
     assert photo.replies[0].key is ReplyKey.FILE_OUTSIDE_TICKET
 
 
-async def test_very_long_message_is_kept_whole_and_offered_to_a_human(desk: BuyerDesk, engine: AsyncEngine) -> None:
+async def test_very_long_message_is_kept_whole_and_offered_to_a_human(
+    desk: BuyerDesk, engine: AsyncEngine
+) -> None:
     """A 20 000-character message is stored in full; the bot says it read only the start."""
     text = "word " * 4000
     result = await desk.handle(message(text, "1"))

@@ -13,7 +13,13 @@ from bot.config import DatabaseSettings, Settings
 from bot.wiring import App, build_app
 from escalation.ports import DESK_CHANNEL
 from escalation.sla import ManualClock
-from handlers.console.chat import CONSOLE_CHANNEL, ConsoleBuyerSender, ConsoleChat, ConsoleDeskSender, ConsoleSession
+from handlers.console.chat import (
+    CONSOLE_CHANNEL,
+    ConsoleBuyerSender,
+    ConsoleChat,
+    ConsoleDeskSender,
+    ConsoleSession,
+)
 from handlers.i18n import Translator
 
 
@@ -46,7 +52,9 @@ async def console(sqlite_url: str) -> AsyncIterator[tuple[ConsoleChat, Screen, A
     await app.close()
 
 
-async def test_shipping_question_is_answered_from_the_sample_faq(console: tuple[ConsoleChat, Screen, App]) -> None:
+async def test_shipping_question_is_answered_from_the_sample_faq(
+    console: tuple[ConsoleChat, Screen, App],
+) -> None:
     """A buyer's shipping question gets the shipping answer with numbered buttons."""
     chat, screen, _ = console
     await chat.handle_line("how long does shipping take?")
