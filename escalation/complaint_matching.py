@@ -239,10 +239,15 @@ class LanguageMatcher:
         for role in (Role.QUESTION_BEFORE, Role.QUESTION_AFTER):
             question_sentences |= {items[h.start].sentence for h, _ in markers[role]}
 
-        def near(role_before: Role, role_after: Role, hit: Hit, unit: str) -> bool:
+        def near(role_before: Role, role_after: Role, hit: Hit, unit: str, *, overlap: bool = False) -> bool:
             for marker, scope in markers[role_before]:
+                # `overlap`: a marker may share its last words with the phrase: "ขายของ" (do you
+                # sell) + "ของปลอม" (fakes) in an unspaced "ขายของปลอมไหม".
+                before = marker.end <= hit.start or (
+                    overlap and marker.start < hit.start < marker.end < hit.end
+                )
                 if (
-                    marker.end <= hit.start
+                    before
                     and hit.start - marker.end <= scope
                     and getattr(items[marker.start], unit) == getattr(items[hit.start], unit)
                 ):
@@ -263,7 +268,7 @@ class LanguageMatcher:
             gaps = set(range(hit.start, hit.end)) - hit.positions
             if gaps & negated_positions:
                 continue
-            if near(Role.QUESTION_BEFORE, Role.QUESTION_AFTER, hit, "sentence"):
+            if near(Role.QUESTION_BEFORE, Role.QUESTION_AFTER, hit, "sentence", overlap=True):
                 continue
             if (
                 hit.category not in THREAT_CATEGORIES
@@ -276,15 +281,19 @@ class LanguageMatcher:
             ):
                 continue
             standing.append(hit)
-        # A phrase sharing words with a longer one ("doesn't work" in "tracking number doesn't work")
-        # yields to it; a phrase that merely sits in the gap of another ("ordered … fake … got") does not.
+        # A phrase overlapping a longer one from inside ("doesn't work" in "tracking number doesn't
+        # work") yields to it; a phrase that merely sits in the gap of another ("ordered … fake … got") does not.
         return [hit for hit in standing if not any(_absorbs(other, hit) for other in standing)]
 
 
 def _absorbs(longer: Hit, shorter: Hit) -> bool:
+    # Only a phrase starting inside the longer one yields: in "税関で止まってます" (held at customs)
+    # the customs phrase "税関…止ま" shares "止ま" with the tracking phrase "止まってます" but starts
+    # before it and says something of its own, so both stand and the more specific category decides.
     return (
         longer is not shorter
         and (len(longer.positions), longer.end - longer.start)
         > (len(shorter.positions), shorter.end - shorter.start)
+        and longer.start <= shorter.start
         and bool(longer.positions & shorter.positions)
     )

@@ -29,6 +29,12 @@ _FOLD = {
     "`": "'",
     "´": "'",
     "׳": "'",
+    # Hebrew final letters: a stem written "מזויף*" must find the inflected "מזויפות".
+    "ך": "כ",
+    "ם": "מ",
+    "ן": "נ",
+    "ף": "פ",
+    "ץ": "צ",
     "״": '"',
     **{chr(0x0660 + d): str(d) for d in range(10)},
     **{chr(0x06F0 + d): str(d) for d in range(10)},

@@ -29,6 +29,13 @@ __all__ = [
 # always tried next to the buyer's own language.
 _LINGUA_FRANCA = "en"
 _CATEGORY_ORDER = {category: index for index, category in enumerate(ComplaintCategory)}
+# Within one priority a specific diagnosis beats a generic one: a parcel "stuck at customs" is a
+# customs case, though "stuck" alone says tracking and "still not here" says late.
+_SPECIFICITY = {
+    ComplaintCategory.CUSTOMS_HELD: 0,
+    ComplaintCategory.TRACKING_STUCK: 1,
+    ComplaintCategory.LATE_DELIVERY: 2,
+}
 
 
 @dataclass(frozen=True)
@@ -88,9 +95,14 @@ class ComplaintDetector:
         return Complaint(best.category.priority, best.category, tuple(matched))
 
 
-def _urgency(hit: Hit) -> tuple[int, int, int]:
+def _urgency(hit: Hit) -> tuple[int, int, int, int]:
     assert hit.category is not None
-    return (hit.category.priority.rank, -len(hit.positions), _CATEGORY_ORDER[hit.category])
+    return (
+        hit.category.priority.rank,
+        _SPECIFICITY.get(hit.category, 0),
+        -len(hit.positions),
+        _CATEGORY_ORDER[hit.category],
+    )
 
 
 def check_phrase_dir(directory: Path) -> list[ContentProblem]:

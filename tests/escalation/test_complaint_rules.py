@@ -194,3 +194,51 @@ def test_character_languages_reject_stems(tmp_path: Path) -> None:
     problems = check_phrase_dir(tmp_path)
     assert problems[0].line == 3
     assert "character matching" in problems[0].message
+
+
+def test_specific_delivery_diagnosis_beats_a_generic_one(tmp_path: Path) -> None:
+    """A parcel stuck at customs is a customs case even when a longer tracking phrase matches too."""
+    write(
+        tmp_path,
+        "en.yaml",
+        "language: en\nphrases:\n  tracking_stuck: [has been stuck for days]\n  customs_held: [customs]\n"
+        "  late_delivery: [still not here]\n",
+    )
+    detector = ComplaintDetector.load(tmp_path)
+    found = detector.detect("still not here, it has been stuck for days at customs", "en")
+    assert found is not None
+    assert found.category is ComplaintCategory.CUSTOMS_HELD
+
+
+def test_phrase_starting_before_a_longer_one_still_counts(tmp_path: Path) -> None:
+    """Overlapping phrases: only the one starting inside the longer phrase yields to it."""
+    write(
+        tmp_path,
+        "ja.yaml",
+        "language: ja\nphrases:\n  customs_held: [税関...止ま]\n  tracking_stuck: [止まってます]\n",
+    )
+    detector = ComplaintDetector.load(tmp_path)
+    held = detector.detect("税関で止まってます", "ja")
+    assert held is not None
+    assert held.category is ComplaintCategory.CUSTOMS_HELD
+
+
+def test_question_marker_may_share_characters_with_the_phrase(tmp_path: Path) -> None:
+    """Unspaced "do you sell" + "fakes" written as one run is still a policy question."""
+    write(
+        tmp_path,
+        "th.yaml",
+        "language: th\nquestions:\n  before: [ขายของ]\nphrases:\n  counterfeit: [ของปลอม]\n",
+    )
+    detector = ComplaintDetector.load(tmp_path)
+    assert detector.detect("ขายของปลอมไหม", "th") is None
+    assert detector.detect("ได้ของปลอมมา", "th") is not None
+
+
+def test_hebrew_final_letters_match_inflected_forms(tmp_path: Path) -> None:
+    """A stem written with a final letter (ף) finds the inflected form written with its plain twin (פ)."""
+    write(tmp_path, "he.yaml", "language: he\nphrases:\n  counterfeit: [מזויף*]\n")
+    detector = ComplaintDetector.load(tmp_path)
+    found = detector.detect("האוזניות מזויפות", "he")
+    assert found is not None
+    assert found.category is ComplaintCategory.COUNTERFEIT
