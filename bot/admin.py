@@ -5,11 +5,13 @@ from __future__ import annotations
 import json
 import sys
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Settings
 from bot.storage import migrate, models
@@ -128,23 +130,54 @@ def evaluate(settings: Settings, what: str, cases_file: Path, *, as_json: bool) 
     return EXIT_OK
 
 
-async def list_tickets(settings: Settings, *, include_resolved: bool, limit: int, as_json: bool) -> int:
-    from bot.wiring import ensure_schema  # noqa: PLC0415
+async def list_tickets(
+    settings: Settings,
+    *,
+    include_resolved: bool,
+    limit: int,
+    as_json: bool,
+    overdue: bool = False,
+    sla: bool = False,
+    now: datetime | None = None,
+) -> int:
+    """Tickets with their response-time deadline; `overdue` keeps only missed ones, `sla` adds the summary."""
+    from bot.wiring import ensure_schema, sla_policies  # noqa: PLC0415
+    from escalation.priority import Priority  # noqa: PLC0415
+    from escalation.sla_service import SlaClock  # noqa: PLC0415
+
+    now = now or datetime.now(UTC)
+    due_soon = timedelta(hours=1)
+    policies = sla_policies(settings)
+
+    def deadline(row: models.SlaClock | None) -> datetime | None:
+        if row is None:
+            return None
+        return SlaClock.from_json(
+            row.ticket_id,
+            row.state,
+            priority=Priority(row.priority),
+            vip=row.vip,
+            next_due_at=row.next_due_at,
+        ).deadline(policies)
 
     engine = create_engine(settings.database)
     try:
         await ensure_schema(engine, settings)
         async with session_factory(engine)() as session:
-            query = select(models.Ticket, models.Buyer).join(
-                models.Buyer, models.Buyer.id == models.Ticket.buyer_id
+            query = (
+                select(models.Ticket, models.Buyer, models.SlaClock)
+                .join(models.Buyer, models.Buyer.id == models.Ticket.buyer_id)
+                .outerjoin(models.SlaClock, models.SlaClock.ticket_id == models.Ticket.id)
             )
-            if not include_resolved:
+            if not include_resolved or overdue:
                 query = query.where(models.Ticket.state != "resolved")
-            rows = (
-                await session.execute(
-                    query.order_by(models.Ticket.priority, models.Ticket.opened_at).limit(limit)
-                )
-            ).all()
+            query = query.order_by(models.Ticket.priority, models.Ticket.opened_at)
+            if not overdue:  # overdue is decided per clock below, so the limit applies after it
+                query = query.limit(limit)
+            rows = [
+                (ticket, buyer, deadline(clock))
+                for ticket, buyer, clock in (await session.execute(query)).all()
+            ]
             counts = dict(
                 (
                     await session.execute(
@@ -154,8 +187,11 @@ async def list_tickets(settings: Settings, *, include_resolved: bool, limit: int
                 .tuples()
                 .all()
             )
+            summary = await _sla_summary(session, deadline, now, due_soon) if sla else {}
     finally:
         await engine.dispose()
+    if overdue:
+        rows = [row for row in rows if row[2] is not None and row[2] <= now][:limit]
     tickets = [
         {
             "id": ticket.id,
@@ -170,22 +206,100 @@ async def list_tickets(settings: Settings, *, include_resolved: bool, limit: int
             "opened_at": ticket.opened_at.isoformat(),
             "first_response_at": ticket.first_response_at.isoformat() if ticket.first_response_at else None,
             "resolved_at": ticket.resolved_at.isoformat() if ticket.resolved_at else None,
+            "sla_deadline": due.isoformat() if due else None,
+            "overdue": due is not None and due <= now,
         }
-        for ticket, buyer in rows
+        for ticket, buyer, due in rows
     ]
     if as_json:
-        print(json.dumps({"tickets": tickets, "counts": counts}, ensure_ascii=False))
+        report: dict[str, Any] = {"tickets": tickets, "counts": counts}
+        if sla:
+            report["sla"] = summary
+        print(json.dumps(report, ensure_ascii=False))
         return EXIT_OK
     if not tickets:
-        print("no tickets" if include_resolved else "no open tickets")
+        print("no overdue tickets" if overdue else "no tickets" if include_resolved else "no open tickets")
     for t in tickets:
+        due_text = ""
+        if t["sla_deadline"]:
+            due_text = (
+                f" · {'OVERDUE since' if t['overdue'] else 'due'} {t['sla_deadline'][:16].replace('T', ' ')}"
+            )
         print(
             f"#{t['id']:<5} {t['priority']} {t['state']:<18} {t['category'] or t['reason']:<16} "
             f"{t['language'] or '?':<3} {t['buyer']:<24} opened {t['opened_at'][:16]}"
-            f"{' · ' + t['claimed_by'] if t['claimed_by'] else ''}"
+            f"{' · ' + t['claimed_by'] if t['claimed_by'] else ''}{due_text}"
         )
+    if sla:
+        print(f"{'priority':<9}{'open':>6}{'due<1h':>8}{'overdue':>9}{'breached':>10}{'met':>6}{'met %':>8}")
+        for name, line in summary.items():
+            share = "-" if line["share_met"] is None else f"{line['share_met'] * 100:.0f}%"
+            print(
+                f"{name:<9}{line['open']:>6}{line['due_soon']:>8}{line['overdue']:>9}"
+                f"{line['breached']:>10}{line['met']:>6}{share:>8}"
+            )
     print(
         ", ".join(f"{state}: {count}" for state, count in sorted(counts.items())) or "0 tickets",
         file=sys.stderr,
     )
     return EXIT_OK
+
+
+async def _sla_summary(
+    session: AsyncSession,
+    deadline: Callable[[models.SlaClock | None], datetime | None],
+    now: datetime,
+    due_soon: timedelta,
+) -> dict[str, dict[str, Any]]:
+    """Per priority: open tickets, deadlines within `due_soon`, overdue, breached ever, met, share met."""
+    from escalation.priority import Priority  # noqa: PLC0415
+    from escalation.tickets import TicketEventKind  # noqa: PLC0415
+
+    summary: dict[str, dict[str, Any]] = {}
+    active = (
+        await session.execute(
+            select(models.Ticket.priority, models.SlaClock)
+            .outerjoin(models.SlaClock, models.SlaClock.ticket_id == models.Ticket.id)
+            .where(models.Ticket.state != "resolved")
+        )
+    ).all()
+    breached_ids = select(models.TicketEvent.ticket_id).where(
+        models.TicketEvent.kind == TicketEventKind.SLA_BREACH.value
+    )
+    breached = dict(
+        (
+            await session.execute(
+                select(models.Ticket.priority, func.count())
+                .where(models.Ticket.id.in_(breached_ids))
+                .group_by(models.Ticket.priority)
+            )
+        )
+        .tuples()
+        .all()
+    )
+    met = dict(
+        (
+            await session.execute(
+                select(models.Ticket.priority, func.count())
+                .where(
+                    models.Ticket.first_response_at.is_not(None),
+                    models.Ticket.id.not_in(breached_ids),
+                )
+                .group_by(models.Ticket.priority)
+            )
+        )
+        .tuples()
+        .all()
+    )
+    for priority in Priority:
+        deadlines = [deadline(clock) for p, clock in active if p == priority.value]
+        missed, kept = breached.get(priority.value, 0), met.get(priority.value, 0)
+        summary[priority.value] = {
+            "open": len(deadlines),
+            "due_soon": sum(1 for d in deadlines if d is not None and now < d <= now + due_soon),
+            "overdue": sum(1 for d in deadlines if d is not None and d <= now),
+            "breached": missed,
+            "met": kept,
+            "share_met": round(kept / (kept + missed), 3) if kept + missed else None,
+        }
+    return summary

@@ -75,6 +75,8 @@ def build_parser() -> argparse.ArgumentParser:
     tickets.add_argument("--all", action="store_true", help="include resolved tickets")
     tickets.add_argument("--limit", type=int, default=50)
     tickets.add_argument("--json", action="store_true")
+    tickets.add_argument("--overdue", action="store_true", help="only tickets past their response deadline")
+    tickets.add_argument("--sla", action="store_true", help="add the response-time summary per priority")
 
     config = commands.add_parser("config", help="configuration")
     config_commands = config.add_subparsers(dest="config_command", required=True, metavar="ACTION")
@@ -162,7 +164,16 @@ def _eval(args: argparse.Namespace, settings: Settings, _path: Path | None) -> i
 def _tickets(args: argparse.Namespace, settings: Settings, _path: Path | None) -> int:
     from bot.admin import list_tickets  # noqa: PLC0415
 
-    return _run(list_tickets(settings, include_resolved=args.all, limit=args.limit, as_json=args.json))
+    return _run(
+        list_tickets(
+            settings,
+            include_resolved=args.all,
+            limit=args.limit,
+            as_json=args.json,
+            overdue=args.overdue,
+            sla=args.sla,
+        )
+    )
 
 
 def _config(args: argparse.Namespace, settings: Settings, path: Path | None) -> int:

@@ -13,15 +13,18 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.config import BusinessHoursSettings, Settings
 from bot.outbox import ChannelSender, OutboxRelay
+from bot.scheduler import SlaScheduler
 from bot.storage import migrate
 from bot.storage.database import create_engine, display_url, session_factory
 from bot.storage.desk_store import desk_store_factory
+from bot.storage.sla_store import SqlSlaStores
 from escalation.business_hours import BusinessHours
 from escalation.complaints import ComplaintDetector
 from escalation.desk import BuyerDesk, DeskOptions
 from escalation.priority import Priority
 from escalation.response_targets import PolicyResponseTargets
 from escalation.sla import Clock, SlaPolicies, SlaPolicy, SystemClock
+from escalation.sla_service import SlaTracker
 from escalation.vip import VipPolicy
 from knowledge.language import LanguageDetector
 from knowledge.matching import DEFAULT_ANSWER_THRESHOLD, DEFAULT_SUGGEST_THRESHOLD
@@ -107,6 +110,7 @@ class App:
     relay: OutboxRelay
     clock: Clock
     senders: dict[str, ChannelSender] = field(default_factory=dict)
+    scheduler: SlaScheduler | None = None  # SLA wake-ups: `await start()` next to the channels
 
     async def close(self) -> None:
         await self.engine.dispose()
@@ -133,19 +137,34 @@ async def build_app(
         raise_priority=settings.vip.raise_priority,
     )
     relay = OutboxRelay(sessions, senders, clock, skip_locked=not settings.database.is_sqlite)
+    policies = sla_policies(settings)
+    tracker = SlaTracker(
+        policies=policies,
+        stores=desk_store_factory(sessions),
+        clocks=SqlSlaStores(locking=not settings.database.is_sqlite),
+        vip=vip,
+        on_commit=relay.wake,
+    )
+    scheduler = SlaScheduler(tracker, clock)
+
+    def committed() -> None:
+        relay.wake()
+        scheduler.rearm()
+
     desk = BuyerDesk(
         stores=desk_store_factory(sessions),
         knowledge=lambda: holder.current,
         languages=languages,
         complaints=complaints,
-        targets=PolicyResponseTargets(sla_policies(settings)),
+        targets=PolicyResponseTargets(policies),
         vip=vip,
         clock=clock,
         options=DeskOptions(
             transcript_messages=settings.tickets.transcript_messages,
             reopen_window=settings.tickets.reopen_window,
         ),
-        on_commit=relay.wake,
+        on_commit=committed,
+        observer=tracker,
     )
     return App(
         settings=settings,
@@ -158,4 +177,5 @@ async def build_app(
         relay=relay,
         clock=clock,
         senders=dict(senders),
+        scheduler=scheduler,
     )

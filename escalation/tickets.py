@@ -39,6 +39,8 @@ class TicketEventKind(StrEnum):
     REOPENED = "reopened"
     BACK_TO_BOT = "back_to_bot"
     POSTED_TO_DESK = "posted_to_desk"
+    SLA_REMINDER = "sla_reminder"
+    SLA_BREACH = "sla_breach"
 
 
 class InvalidTransitionError(ValueError):

@@ -176,3 +176,19 @@ class TicketEvent(Base):
     actor: Mapped[str] = mapped_column(String(128))
     data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     at: Mapped[datetime]
+
+
+class SlaClock(Base):
+    """One ticket's response-time clock: the source of truth for its deadlines (the scheduler only wakes up)."""
+
+    __tablename__ = "sla_clocks"
+    __table_args__ = (UniqueConstraint("ticket_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"))
+    state: Mapped[dict[str, Any]]  # escalation.sla_service.SlaClock.to_json()
+    priority: Mapped[str] = mapped_column(String(4))
+    vip: Mapped[bool] = mapped_column(Boolean, default=False)
+    # The earliest instant the clock wants attention; NULL while nothing is pending.
+    next_due_at: Mapped[datetime | None] = mapped_column(index=True)
+    updated_at: Mapped[datetime]
