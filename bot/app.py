@@ -7,7 +7,9 @@ import contextlib
 import logging
 
 from bot.config import Settings
+from bot.outbox import ChannelSender
 from bot.wiring import App, StartupError, build_app
+from escalation.ports import DESK_CHANNEL
 from handlers.console.chat import (
     CONSOLE_CHANNEL,
     ConsoleBuyerSender,
@@ -15,7 +17,6 @@ from handlers.console.chat import (
     ConsoleDeskSender,
     ConsoleSession,
 )
-from escalation.ports import DESK_CHANNEL
 from handlers.i18n import Translator
 from knowledge.content import ContentProblem
 
@@ -55,7 +56,7 @@ async def run_console_chat(settings: Settings, *, chat_language: str | None, cou
     """The zero-token default: a buyer chat in this terminal, agents shown inline."""
     session = ConsoleSession()
     translator = Translator()
-    senders = {
+    senders: dict[str, ChannelSender] = {
         CONSOLE_CHANNEL: ConsoleBuyerSender(session, _print, translator),
         DESK_CHANNEL: ConsoleDeskSender(session, _print),
     }
@@ -70,6 +71,7 @@ async def run_console_chat(settings: Settings, *, chat_language: str | None, cou
             chat_language=chat_language,
             country=country.upper() if country else None,
         )
+        await app.start_background()
         # Anything queued by an earlier crashed session is delivered first.
         await app.relay.run_once()
         async with _live_reload(app):

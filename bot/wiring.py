@@ -112,7 +112,14 @@ class App:
     senders: dict[str, ChannelSender] = field(default_factory=dict)
     scheduler: SlaScheduler | None = None  # SLA wake-ups: `await start()` next to the channels
 
+    async def start_background(self) -> None:
+        """SLA wake-ups (fires anything that fell due while the bot was down, once)."""
+        if self.scheduler is not None:
+            await self.scheduler.start()
+
     async def close(self) -> None:
+        if self.scheduler is not None:
+            await self.scheduler.stop()
         await self.engine.dispose()
 
 

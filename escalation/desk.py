@@ -39,7 +39,6 @@ from escalation.tickets import (
     TicketReason,
     TicketState,
     TicketView,
-    check_transition,
 )
 from knowledge.service import (
     KnowledgeAnswer,
@@ -125,6 +124,16 @@ class DeskResult:
 
 
 @dataclass(frozen=True)
+class DeskServices:
+    """What the agents' desk (`escalation.agent_desk.AgentDesk`) shares with the buyer's desk."""
+
+    stores: DeskStoreFactory
+    clock: Clock
+    observer: TicketObserver
+    on_commit: Callable[[], None]
+
+
+@dataclass(frozen=True)
 class DeskOptions:
     transcript_messages: int = 10
     reopen_window: timedelta = timedelta(days=3)
@@ -158,6 +167,10 @@ class BuyerDesk:
         self._clock = clock
         self._options = options
         self._on_commit = on_commit
+
+    @property
+    def services(self) -> DeskServices:
+        return DeskServices(self._stores, self._clock, self._observer, self._on_commit)
 
     # --- buyer use cases -------------------------------------------------------------------
 
@@ -276,86 +289,11 @@ class BuyerDesk:
             await self._commit(store)
             return DeskResult(replies=(reply,))
 
-    # --- agent use cases -------------------------------------------------------------------
-
-    async def agent_reply(self, ticket_id: int, *, agent: str, text: str, dedup_key: str | None = None) -> bool:
-        """Relay an agent's words to the buyer; the first one stops the first-response clock.
-
-        Returns False when the ticket does not exist (nothing is sent).
-        """
-        async with self._stores() as store:
-            now = self._clock.now()
-            ticket = await store.ticket(ticket_id)
-            if ticket is None:
-                return False
-            conversation = await store.conversation(ticket.conversation_id)
-            if conversation is None:
-                return False
-            language = conversation.language or ticket.language or "en"
-            reply = Reply(ReplyKey.AGENT_MESSAGE, language, text=text, params={"agent": agent})
-            await store.record_outbound(
-                conversation,
-                reply,
-                author="agent",
-                author_name=agent,
-                at=now,
-                ticket_id=ticket.id,
-                dedup_key=dedup_key,
-            )
-            replied = await store.change_ticket(
-                ticket.id,
-                TicketChange(
-                    event=TicketEventKind.AGENT_REPLIED,
-                    actor=agent,
-                    at=now,
-                    state=TicketState.WAITING_FOR_BUYER if ticket.state is not TicketState.RESOLVED else None,
-                    first_response_at=now if ticket.first_response_at is None else None,
-                ),
-            )
-            await self._observer.ticket_changed(store, replied, now)
-            await self._commit(store)
-            return True
-
-    async def change_state(self, ticket_id: int, target: TicketState, *, agent: str) -> TicketView | None:
-        """Claim, resolve or hand back; the buyer is told when a ticket is resolved."""
-        async with self._stores() as store:
-            now = self._clock.now()
-            ticket = await store.ticket(ticket_id)
-            if ticket is None:
-                return None
-            check_transition(ticket.state, target)
-            event = {
-                TicketState.CLAIMED: TicketEventKind.CLAIMED,
-                TicketState.RESOLVED: TicketEventKind.RESOLVED,
-                TicketState.OPEN: TicketEventKind.REOPENED
-                if ticket.state is TicketState.RESOLVED
-                else TicketEventKind.UNCLAIMED,
-                TicketState.WAITING_FOR_BUYER: TicketEventKind.WAITING_FOR_BUYER,
-            }[target]
-            updated = await store.change_ticket(
-                ticket.id,
-                TicketChange(
-                    event=event,
-                    actor=agent,
-                    at=now,
-                    state=target,
-                    claimed_by=agent if target is TicketState.CLAIMED else None,
-                    clear_claim=target is TicketState.OPEN,
-                ),
-            )
-            if target is TicketState.RESOLVED:
-                conversation = await store.conversation(ticket.conversation_id)
-                if conversation is not None:
-                    reply = Reply(ReplyKey.TICKET_RESOLVED, conversation.language or "en")
-                    await store.record_outbound(conversation, reply, author=BOT, at=now, ticket_id=ticket.id)
-            await store.enqueue(self._ticket_update(updated), at=now)
-            await self._observer.ticket_changed(store, updated, now)
-            await self._commit(store)
-            return updated
-
     # --- internals -------------------------------------------------------------------------
 
-    def _language_for(self, conversation: ConversationRecord, message: BuyerMessage, *, detect: bool = False) -> str:
+    def _language_for(
+        self, conversation: ConversationRecord, message: BuyerMessage, *, detect: bool = False
+    ) -> str:
         """The reply language; only free text is evidence — a command or button press is not."""
         return self._languages.resolve(
             (message.text or "")[:MAX_ANALYSED_CHARS] if detect else "",
@@ -427,7 +365,13 @@ class BuyerDesk:
             Action(ActionKind.NOT_HELPFUL, answer.entry_id),
             Action(ActionKind.HUMAN),
         )
-        return Reply(ReplyKey.FAQ_ANSWER, language, text=answer.text, params={"faq_id": answer.entry_id}, actions=tuple(actions))
+        return Reply(
+            ReplyKey.FAQ_ANSWER,
+            language,
+            text=answer.text,
+            params={"faq_id": answer.entry_id},
+            actions=tuple(actions),
+        )
 
     async def _follow_up(
         self,
@@ -468,8 +412,12 @@ class BuyerDesk:
         if ticket.state is TicketState.WAITING_FOR_BUYER:
             ticket = await store.change_ticket(
                 ticket.id,
-                TicketChange(event=TicketEventKind.BUYER_REPLIED, actor=BUYER, at=now, state=TicketState.OPEN
-                             if ticket.claimed_by is None else TicketState.CLAIMED),
+                TicketChange(
+                    event=TicketEventKind.BUYER_REPLIED,
+                    actor=BUYER,
+                    at=now,
+                    state=TicketState.OPEN if ticket.claimed_by is None else TicketState.CLAIMED,
+                ),
             )
         await self._observer.ticket_changed(store, ticket, now)
         return DeskResult(ticket=ticket, relayed_to_agents=True)
@@ -489,7 +437,8 @@ class BuyerDesk:
         now: datetime,
     ) -> DeskResult:
         reopened = await store.change_ticket(
-            ticket.id, TicketChange(event=TicketEventKind.REOPENED, actor=BUYER, at=now, state=TicketState.OPEN)
+            ticket.id,
+            TicketChange(event=TicketEventKind.REOPENED, actor=BUYER, at=now, state=TicketState.OPEN),
         )
         reply = Reply(ReplyKey.TICKET_REOPENED, language, params=self._wait_params(reopened, now))
         await store.record_outbound(conversation, reply, author=BOT, at=now, ticket_id=reopened.id)
@@ -558,18 +507,7 @@ class BuyerDesk:
 
     @staticmethod
     def _ticket_update(ticket: TicketView) -> Outgoing:
-        return Outgoing(
-            channel=DESK_CHANNEL,
-            destination=f"ticket:{ticket.id}",
-            kind=OutgoingKind.TICKET_UPDATE,
-            payload={
-                "ticket_id": ticket.id,
-                "state": ticket.state.value,
-                "priority": ticket.priority.value,
-                "claimed_by": ticket.claimed_by,
-            },
-            ticket_id=ticket.id,
-        )
+        return ticket_update(ticket)
 
     @staticmethod
     def _language_actions() -> tuple[Action, ...]:
@@ -584,3 +522,19 @@ class BuyerDesk:
 
 def _minutes_until(due: datetime, now: datetime) -> int:
     return max(1, round((due - now).total_seconds() / 60))
+
+
+def ticket_update(ticket: TicketView) -> Outgoing:
+    """Tell the agents' desk to redraw a ticket's post (state, priority, claim)."""
+    return Outgoing(
+        channel=DESK_CHANNEL,
+        destination=f"ticket:{ticket.id}",
+        kind=OutgoingKind.TICKET_UPDATE,
+        payload={
+            "ticket_id": ticket.id,
+            "state": ticket.state.value,
+            "priority": ticket.priority.value,
+            "claimed_by": ticket.claimed_by,
+        },
+        ticket_id=ticket.id,
+    )

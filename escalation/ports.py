@@ -42,6 +42,10 @@ class OutgoingKind(StrEnum):
     BUYER_MESSAGE = "buyer_message"  # a buyer's follow-up, for the ticket's thread
     TICKET_UPDATE = "ticket_update"  # state/priority changed: refresh the agents' view
     SLA_ALERT = "sla_alert"  # a response-time reminder or breach for the agents
+    # An agent edited a relayed message, for the buyer's channel: {"kind": "reply_edit",
+    # "reply": <Reply payload with the new text>, "edit_of": <outbox id of the original reply>,
+    # "desk_ref": ...}. A channel that cannot edit answers Undeliverable (the agent sees ⚠️).
+    REPLY_EDIT = "reply_edit"
 
 
 @dataclass(frozen=True)
@@ -67,6 +71,19 @@ class TicketChange:
     clear_claim: bool = False
     first_response_at: datetime | None = None
     data: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class RelayedMessage:
+    """An agent's desk message as relayed to the buyer: where it went and what the buyer got."""
+
+    outbox_id: int
+    conversation_id: int
+    ticket_id: int | None
+    channel: str
+    destination: str
+    reply: Mapping[str, Any]
+    channel_message_id: str | None
 
 
 class DeskStore(Protocol):
@@ -127,6 +144,40 @@ class DeskStore(Protocol):
     async def transcript(self, conversation_id: int, *, limit: int) -> tuple[TranscriptLine, ...]: ...
 
     async def commit(self) -> None: ...
+
+    # --- the agents' desk (Slack) ----------------------------------------------------------
+
+    async def set_desk_location(
+        self, ticket_id: int, *, channel: str, thread: str, at: datetime
+    ) -> TicketView:
+        """Where the ticket's post lives on the agents' desk (Slack channel and thread ts)."""
+        ...
+
+    async def ticket_by_desk_thread(self, channel: str, thread: str) -> TicketView | None: ...
+
+    async def handoff_payload(self, ticket_id: int) -> Mapping[str, Any] | None:
+        """The hand-off snapshot queued when the ticket opened (to re-render its post)."""
+        ...
+
+    async def record_relayed(
+        self,
+        conversation: ConversationRecord,
+        reply: Reply,
+        *,
+        desk_ref: str,
+        author_name: str,
+        at: datetime,
+        ticket_id: int,
+    ) -> int | None:
+        """Store and queue an agent's message to the buyer, keyed by its desk message (`desk_ref`).
+
+        Returns the outbox id, or None when that desk message was relayed before (a redelivery).
+        """
+        ...
+
+    async def relayed(self, desk_ref: str) -> RelayedMessage | None:
+        """The buyer-bound outbox row that relayed a desk message, if any."""
+        ...
 
 
 class DeskStoreFactory(Protocol):

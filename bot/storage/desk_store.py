@@ -13,7 +13,14 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.storage import models
 from escalation.conversation import BuyerMessage, Reply
-from escalation.ports import ConversationRecord, DeskStore, Outgoing, OutgoingKind, TicketChange
+from escalation.ports import (
+    ConversationRecord,
+    DeskStore,
+    Outgoing,
+    OutgoingKind,
+    RelayedMessage,
+    TicketChange,
+)
 from escalation.priority import Priority
 from escalation.tickets import (
     TicketEventKind,
@@ -314,7 +321,9 @@ class SqlDeskStore(DeskStore):
             row.first_response_at = change.first_response_at
         row.updated_at = change.at
         self.session.add(
-            models.TicketEvent(ticket_id=row.id, kind=change.event.value, actor=change.actor, data=data, at=change.at)
+            models.TicketEvent(
+                ticket_id=row.id, kind=change.event.value, actor=change.actor, data=data, at=change.at
+            )
         )
         await self.session.flush()
         return ticket_view(row)
@@ -329,12 +338,125 @@ class SqlDeskStore(DeskStore):
             )
         ).all()
         return tuple(
-            TranscriptLine(author=row.author, text=row.text or f"[{row.kind}]", at=row.created_at, author_name=row.author_name)
+            TranscriptLine(
+                author=row.author,
+                text=row.text or f"[{row.kind}]",
+                at=row.created_at,
+                author_name=row.author_name,
+            )
             for row in reversed(rows)
         )
 
     async def commit(self) -> None:
         await self.session.commit()
+
+    # --- the agents' desk ------------------------------------------------------------------
+
+    async def set_desk_location(
+        self, ticket_id: int, *, channel: str, thread: str, at: datetime
+    ) -> TicketView:
+        row = await self.session.get(models.Ticket, ticket_id)
+        if row is None:
+            raise LookupError(f"ticket {ticket_id} does not exist")
+        row.desk_channel = channel
+        row.desk_thread = thread
+        row.updated_at = at
+        self.session.add(
+            models.TicketEvent(
+                ticket_id=row.id,
+                kind=TicketEventKind.POSTED_TO_DESK.value,
+                actor="bot",
+                data={"channel": channel, "thread": thread},
+                at=at,
+            )
+        )
+        await self.session.flush()
+        return ticket_view(row)
+
+    async def ticket_by_desk_thread(self, channel: str, thread: str) -> TicketView | None:
+        row = await self.session.scalar(
+            select(models.Ticket)
+            .where(models.Ticket.desk_channel == channel, models.Ticket.desk_thread == thread)
+            .order_by(models.Ticket.id.desc())
+            .limit(1)
+        )
+        return None if row is None else ticket_view(row)
+
+    async def handoff_payload(self, ticket_id: int) -> dict[str, Any] | None:
+        return await self.session.scalar(
+            select(models.OutboxItem.payload).where(models.OutboxItem.dedup_key == f"handoff:{ticket_id}")
+        )
+
+    async def record_relayed(
+        self,
+        conversation: ConversationRecord,
+        reply: Reply,
+        *,
+        desk_ref: str,
+        author_name: str,
+        at: datetime,
+        ticket_id: int,
+    ) -> int | None:
+        if await self.relayed(desk_ref) is not None:
+            return None
+        try:
+            async with self.session.begin_nested():
+                row = models.Message(
+                    conversation_id=conversation.id,
+                    ticket_id=ticket_id,
+                    direction="out",
+                    author="agent",
+                    author_name=author_name,
+                    kind="text",
+                    text=reply.text,
+                    language=reply.language,
+                    created_at=at,
+                )
+                self.session.add(row)
+                await self.session.flush()
+                item = models.OutboxItem(
+                    channel=conversation.channel,
+                    destination=conversation.chat_id,
+                    # desk_ref travels with the row so the outcome can be marked on the desk message.
+                    payload={
+                        "kind": OutgoingKind.REPLY.value,
+                        "reply": reply.to_payload(),
+                        "desk_ref": desk_ref,
+                    },
+                    message_id=row.id,
+                    ticket_id=ticket_id,
+                    dedup_key=_relayed_key(desk_ref),
+                    status="pending",
+                    attempts=0,
+                    next_attempt_at=at,
+                    created_at=at,
+                )
+                self.session.add(item)
+                await self.session.flush()
+        except IntegrityError:
+            return None  # a concurrent worker relayed the same desk message first
+        return item.id
+
+    async def relayed(self, desk_ref: str) -> RelayedMessage | None:
+        row = await self.session.scalar(
+            select(models.OutboxItem).where(models.OutboxItem.dedup_key == _relayed_key(desk_ref))
+        )
+        if row is None:
+            return None
+        message = await self.session.get(models.Message, row.message_id) if row.message_id else None
+        return RelayedMessage(
+            outbox_id=row.id,
+            conversation_id=message.conversation_id if message else 0,
+            ticket_id=row.ticket_id,
+            channel=row.channel,
+            destination=row.destination,
+            reply=dict(row.payload.get("reply") or {}),
+            channel_message_id=row.channel_message_id,
+        )
+
+
+def _relayed_key(desk_ref: str) -> str:
+    return f"relayed:{desk_ref}"
 
 
 def desk_store_factory(sessions: async_sessionmaker[AsyncSession]) -> Any:

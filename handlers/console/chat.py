@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from bot.outbox import Delivered, DeliveryResult, Envelope
+from escalation.agent_desk import AgentDesk
 from escalation.conversation import Action, ActionKind, BuyerMessage, Reply
 from escalation.desk import BuyerDesk
 from escalation.ports import OutgoingKind
@@ -82,6 +83,16 @@ class ConsoleDeskSender:
         elif kind is OutgoingKind.BUYER_MESSAGE:
             text = envelope.payload.get("text") or f"[{envelope.payload.get('content_kind')}]"
             self._write(f"  [agents · ticket #{envelope.ticket_id}] buyer: {text}")
+        elif kind is OutgoingKind.SLA_ALERT:
+            payload = envelope.payload
+            point = str(payload.get("point", ""))
+            what = "BREACHED" if point == "breach" else f"reminder at {point.removeprefix('reminder:')}"
+            actions = ", ".join(payload.get("actions") or ()) or "post in thread"
+            self._write(
+                f"  [agents · ticket #{envelope.ticket_id}] ⏰ {payload.get('priority')} "
+                f"{str(payload.get('clock', '')).replace('_', ' ')} {what} · due "
+                f"{str(payload.get('deadline') or payload.get('due_at'))[:16].replace('T', ' ')} UTC · {actions}"
+            )
         else:
             self._write(
                 f"  [agents · ticket #{envelope.ticket_id}] now {envelope.payload.get('state')}"
@@ -128,8 +139,10 @@ class ConsoleChat:
         chat_language: str | None = None,
         country: str | None = None,
         buyer_id: str = "console-buyer",
+        agents: AgentDesk | None = None,
     ) -> None:
         self._desk = desk
+        self._agents = agents or AgentDesk.beside(desk.services)
         self._deliver = deliver
         self._session = session
         self._clock = clock
@@ -206,11 +219,11 @@ class ConsoleChat:
             if not argument:
                 self._write("  (usage: /agent <text>)")
                 return
-            await self._desk.agent_reply(ticket_id, agent=AGENT_NAME, text=argument)
+            await self._agents.agent_reply(ticket_id, agent=AGENT_NAME, text=argument)
         elif command == "/claim":
-            await self._desk.change_state(ticket_id, TicketState.CLAIMED, agent=AGENT_NAME)
+            await self._agents.change_state(ticket_id, TicketState.CLAIMED, agent=AGENT_NAME)
         else:
-            await self._desk.change_state(ticket_id, TicketState.RESOLVED, agent=AGENT_NAME)
+            await self._agents.change_state(ticket_id, TicketState.RESOLVED, agent=AGENT_NAME)
 
     async def run(self, read: Callable[[str], str] | None = None) -> None:
         read = read or input  # looked up at call time, so a redirected input() is honoured

@@ -14,6 +14,7 @@ from bot.outbox import Delivered, DeliveryResult, Envelope, OutboxRelay, RetryLa
 from bot.storage import migrate, models
 from bot.storage.database import session_factory
 from bot.storage.desk_store import desk_store_factory
+from escalation.agent_desk import AgentDesk
 from escalation.conversation import ActionKind, BuyerMessage, ContentKind, ReplyKey
 from escalation.desk import BuyerDesk, DeskOptions
 from escalation.ports import DESK_CHANNEL, OutgoingKind
@@ -100,6 +101,11 @@ def desk(engine: AsyncEngine, clock: ManualClock) -> BuyerDesk:
         clock=clock,
         options=DeskOptions(reopen_window=timedelta(days=3)),
     )
+
+
+@pytest.fixture
+def agents(desk: BuyerDesk) -> AgentDesk:
+    return AgentDesk.beside(desk.services)
 
 
 def message(text: str | None, message_id: str, *, kind: ContentKind = ContentKind.TEXT) -> BuyerMessage:
@@ -195,13 +201,13 @@ async def test_messages_during_a_ticket_go_to_the_agents_not_the_bot(
 
 
 async def test_agent_reply_reaches_buyer_and_stops_first_response_clock(
-    desk: BuyerDesk, engine: AsyncEngine, clock: ManualClock
+    desk: BuyerDesk, agents: AgentDesk, engine: AsyncEngine, clock: ManualClock
 ) -> None:
     """The agent's words are queued for the buyer with the agent's name; the ticket waits on the buyer."""
     opened = await desk.request_human(message("/human", "1"))
     assert opened.ticket is not None
     clock.advance(timedelta(minutes=20))
-    assert await desk.agent_reply(opened.ticket.id, agent="Mia", text="Hi, I'm on it")
+    assert await agents.agent_reply(opened.ticket.id, agent="Mia", text="Hi, I'm on it")
     async with session_factory(engine)() as session:
         ticket = await session.get(models.Ticket, opened.ticket.id)
         last = await session.scalar(select(models.OutboxItem).order_by(models.OutboxItem.id.desc()))
@@ -222,18 +228,18 @@ async def test_only_one_open_ticket_per_conversation(desk: BuyerDesk, engine: As
 
 
 async def test_complaint_soon_after_resolution_reopens_the_same_ticket(
-    desk: BuyerDesk, engine: AsyncEngine, clock: ManualClock
+    desk: BuyerDesk, agents: AgentDesk, engine: AsyncEngine, clock: ManualClock
 ) -> None:
     """Within the reopen window the old ticket comes back; after it, a new one links to the old."""
     first = await desk.handle(message("the parcel is late", "1"))
     assert first.ticket is not None
-    await desk.change_state(first.ticket.id, TicketState.RESOLVED, agent="Mia")
+    await agents.change_state(first.ticket.id, TicketState.RESOLVED, agent="Mia")
     clock.advance(timedelta(days=1))
     reopened = await desk.handle(message("still late!!", "2"))
     assert reopened.ticket is not None
     assert reopened.ticket.id == first.ticket.id
     assert reopened.replies[0].key is ReplyKey.TICKET_REOPENED
-    await desk.change_state(first.ticket.id, TicketState.RESOLVED, agent="Mia")
+    await agents.change_state(first.ticket.id, TicketState.RESOLVED, agent="Mia")
     clock.advance(timedelta(days=5))
     later = await desk.handle(message("late again", "3"))
     assert later.ticket is not None
