@@ -7,7 +7,14 @@ import re
 import pytest
 
 from escalation.conversation import Action, ActionKind, Reply, ReplyKey
-from handlers.i18n import SOURCE_LANGUAGE, Translator, catalogue_path, language_name, load_catalogue, required_keys
+from handlers.i18n import (
+    SOURCE_LANGUAGE,
+    Translator,
+    catalogue_path,
+    language_name,
+    load_catalogue,
+    required_keys,
+)
 from knowledge.languages import SUPPORTED_LANGUAGES
 
 PLACEHOLDER = re.compile(r"\{(\w+)\}")
@@ -22,7 +29,10 @@ def test_catalogue_has_every_string_with_matching_placeholders(language: str) ->
     missing = [key for key in required_keys() if not catalogue.get(key, "").strip()]
     assert not missing, f"{language} misses {missing}"
     for key in required_keys():
-        assert set(PLACEHOLDER.findall(catalogue[key])) == set(PLACEHOLDER.findall(english[key])), (language, key)
+        assert set(PLACEHOLDER.findall(catalogue[key])) == set(PLACEHOLDER.findall(english[key])), (
+            language,
+            key,
+        )
 
 
 @pytest.mark.parametrize("language", SUPPORTED_LANGUAGES)
@@ -34,7 +44,8 @@ def test_every_reply_renders_in_every_language(language: str) -> None:
         if key is ReplyKey.FAQ_ANSWER:
             continue
         text = translator.render(Reply(key, language, text="hello", params=params))
-        assert text and text != key.value
+        assert text
+        assert text != key.value
     assert translator.button(Action(ActionKind.HUMAN), language) != "button_human"
     assert language_name(language)
 
