@@ -1,0 +1,177 @@
+"""End to end over HTTP: BorderDesk long-polls the npm `telegram-test-api` emulator like real Telegram."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import importlib.util
+import itertools
+import sys
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import pytest
+import pytest_asyncio
+from sqlalchemy import select
+
+from bot.storage import models
+from escalation.conversation import Reply, ReplyKey
+from knowledge.languages import SUPPORTED_LANGUAGES
+from knowledge.service import KnowledgeAnswer, KnowledgeSuggestions
+
+HERE = Path(__file__).resolve().parent
+
+
+def _load(name: str, path: Path) -> ModuleType:
+    spec = importlib.util.spec_from_file_location(name, path)
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+emulation = _load("telegram_emulator_client", HERE / "telegram_emulator" / "emulator.py")
+fake = _load("telegram_fake_bot_api", HERE / "fake_bot_api.py")
+_users = itertools.count(501)
+# One emulator and one running BorderDesk for the module (start-up loads the whole FAQ); every test
+# plays a different buyer.
+pytestmark = pytest.mark.asyncio(loop_scope="module")
+
+
+@pytest.fixture(scope="module")
+def emulator() -> Iterator[Any]:
+    reason = emulation.unavailable_reason()
+    if reason is not None:
+        pytest.skip(reason)
+    running = emulation.Emulator()
+    yield running
+    running.stop()
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="module")
+async def served(emulator: Any, tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Any]:
+    """BorderDesk's Telegram side polling the emulator, with its outbox relay running."""
+    from handlers.telegram.serve import run_polling  # noqa: PLC0415
+
+    token = "1001:E2E"
+    async with fake.telegram_harness(
+        tmp_path_factory.mktemp("e2e"), emulator.base_url, token=token
+    ) as harness:
+        relay = asyncio.create_task(harness.app.relay.run_forever())
+        polling = asyncio.create_task(run_polling(harness.dispatcher, harness.bot, polling_timeout=1))
+        harness.token = token
+        try:
+            yield harness
+        finally:
+            for task in (polling, relay):
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+
+
+def _buyer(served: Any, emulator: Any, language: str) -> Any:
+    return emulation.EmulatedBuyer(emulator.base_url, served.token, next(_users), language_code=language)
+
+
+async def _tickets_of(served: Any, user_id: int) -> list[models.Ticket]:
+    async with served.app.sessions() as session:
+        query = (
+            select(models.Ticket)
+            .join(models.Buyer, models.Buyer.id == models.Ticket.buyer_id)
+            .where(models.Buyer.channel_user_id == str(user_id))
+        )
+        return list((await session.scalars(query)).all())
+
+
+async def _delivered(served: Any, text: str) -> Reply:
+    """The reply the desk decided on, found by the text the emulator received."""
+    async with served.app.sessions() as session:
+        rows = (
+            await session.scalars(select(models.OutboxItem).where(models.OutboxItem.status == "sent"))
+        ).all()
+    for row in rows:
+        reply = Reply.from_payload(row.payload["reply"])
+        if served.translator.render(reply) == text:
+            return reply
+    raise AssertionError(f"no sent outbox reply renders as {text!r}")
+
+
+async def test_german_buyer_gets_the_german_faq_answer(served: Any, emulator: Any) -> None:
+    """A German question is answered with the sample FAQ's German text and German buttons."""
+    question = "Wie lange braucht ein Paket bis nach Hamburg?"
+    expected = served.app.knowledge.current.answer(question, "de")
+    assert isinstance(expected, KnowledgeAnswer)
+    buyer = _buyer(served, emulator, "de")
+
+    await buyer.write(question)
+    [reply] = await buyer.wait_for_replies(1)
+
+    assert reply["message"]["text"] == expected.text
+    labels = [label for label, _ in emulation.buttons(reply)]
+    assert labels == [
+        served.translator.gettext("button_helpful", "de"),
+        served.translator.gettext("button_not_helpful", "de"),
+        served.translator.gettext("button_human", "de"),
+    ]
+
+
+async def test_talk_to_a_human_button_opens_a_ticket(served: Any, emulator: Any) -> None:
+    """Pressing "Talk to a human" under an answer opens a ticket and tells the buyer the wait."""
+    buyer = _buyer(served, emulator, "de")
+    await buyer.write("Kann ich mit Klarna bezahlen?")
+    [answer] = await buyer.wait_for_replies(1)
+    human = emulation.buttons(answer)[-1]
+    assert human[0] == served.translator.gettext("button_human", "de")
+
+    await buyer.press(answer, human[1])
+    [confirmation] = await buyer.wait_for_replies(1)
+
+    assert (await _delivered(served, confirmation["message"]["text"])).key is ReplyKey.TICKET_OPENED
+    tickets = await _tickets_of(served, buyer.user_id)
+    assert [(t.state, t.reason, t.language) for t in tickets] == [("open", "human_request", "de")]
+
+
+async def test_did_you_mean_button_answers_the_chosen_question(served: Any, emulator: Any) -> None:
+    """An uncertain match offers up to three suggestions; pressing one answers that FAQ entry."""
+    question = "size"
+    outcome = served.app.knowledge.current.answer(question, "en")
+    assert isinstance(outcome, KnowledgeSuggestions)
+    buyer = _buyer(served, emulator, "en")
+
+    await buyer.write(question)
+    [offer] = await buyer.wait_for_replies(1)
+    suggestions = emulation.buttons(offer)[:-1]
+    assert [label for label, _ in suggestions] == [choice.title for choice in outcome.choices[:3]]
+
+    await buyer.press(offer, suggestions[0][1])
+    [answer] = await buyer.wait_for_replies(1)
+
+    chosen = served.app.knowledge.current.answer_entry(outcome.choices[0].entry_id, "en")
+    assert answer["message"]["text"] == chosen.text
+
+
+async def test_start_command_greets_with_a_language_picker(served: Any, emulator: Any) -> None:
+    """/start greets in the buyer's Telegram language and offers every supported language."""
+    buyer = _buyer(served, emulator, "de")
+
+    await buyer.command("/start")
+    [greeting] = await buyer.wait_for_replies(1)
+
+    assert greeting["message"]["text"] == served.translator.gettext("greeting", "de")
+    assert len(emulation.buttons(greeting)) == len(SUPPORTED_LANGUAGES)
+
+
+async def test_human_command_opens_a_ticket(served: Any, emulator: Any) -> None:
+    """/human opens a ticket at once, without asking anything first."""
+    buyer = _buyer(served, emulator, "fr")
+
+    await buyer.command("/human")
+    [confirmation] = await buyer.wait_for_replies(1)
+
+    reply = await _delivered(served, confirmation["message"]["text"])
+    assert reply.key is ReplyKey.TICKET_OPENED
+    assert len(await _tickets_of(served, buyer.user_id)) == 1
