@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from typing import TYPE_CHECKING
 
 from bot.config import Settings
 from bot.outbox import ChannelSender
@@ -19,6 +20,11 @@ from handlers.console.chat import (
 )
 from handlers.i18n import Translator
 from knowledge.content import ContentProblem
+
+if TYPE_CHECKING:
+    from aiogram import Bot
+
+    from bot.storage.inbox import SqlInbox
 
 logger = logging.getLogger(__name__)
 
@@ -82,7 +88,7 @@ async def run_console_chat(settings: Settings, *, chat_language: str | None, cou
 
 
 async def run_channels(settings: Settings) -> int:
-    """Serve buyers on Telegram; with no Slack configured, tickets wait in the database."""
+    """Serve buyers on Telegram, and agents on Slack when configured (else tickets wait in the database)."""
     telegram = settings.telegram
     if telegram.token is None:
         raise StartupError(
@@ -93,10 +99,8 @@ async def run_channels(settings: Settings) -> int:
     from bot.storage.inbox import SqlInbox  # noqa: PLC0415
     from escalation.sla import SystemClock  # noqa: PLC0415
     from handlers.telegram import TELEGRAM_CHANNEL  # noqa: PLC0415
-    from handlers.telegram.dispatcher import build_dispatcher  # noqa: PLC0415
-    from handlers.telegram.flood import FloodControl  # noqa: PLC0415
     from handlers.telegram.sender import TelegramSender  # noqa: PLC0415
-    from handlers.telegram.serve import create_bot, replay_pending, run_polling, run_webhook  # noqa: PLC0415
+    from handlers.telegram.serve import create_bot  # noqa: PLC0415
 
     clock = SystemClock()
     engine = create_engine(settings.database)
@@ -106,44 +110,83 @@ async def run_channels(settings: Settings) -> int:
     async def blocked(chat_id: str) -> None:
         await inbox.set_blocked(TELEGRAM_CHANNEL, chat_id, blocked=True)
 
-    # The desk channel (Slack) has no sender until it is configured: its outbox rows wait.
-    senders = {TELEGRAM_CHANNEL: TelegramSender(bot, Translator(), on_blocked=blocked)}
+    telegram_sender = TelegramSender(bot, Translator(), on_blocked=blocked)
     try:
-        app = await build_app(settings, senders=senders, clock=clock, engine=engine)
+        app = await build_app(
+            settings, senders={TELEGRAM_CHANNEL: telegram_sender}, clock=clock, engine=engine
+        )
     except BaseException:
         await bot.session.close()
         await engine.dispose()
         raise
-    dispatcher = build_dispatcher(
-        desk=app.desk,
-        inbox=inbox,
-        clock=clock,
-        flood=FloodControl(telegram.flood_messages, telegram.flood_seconds),
-        wake=app.relay.wake,
-    )
-    relay = asyncio.create_task(app.relay.run_forever(), name="outbox-relay")
+    background = [asyncio.create_task(app.relay.run_forever(), name="outbox-relay")]
+    stop_slack = asyncio.Event()
+    if settings.slack.enabled:
+        background.append(_start_slack(app, bot, telegram_sender, stop_slack))
     try:
+        await app.start_background()
         async with _live_reload(app):
-            await replay_pending(dispatcher, bot, inbox)
-            if telegram.mode == "webhook":
-                assert telegram.webhook_url is not None
-                assert telegram.webhook_secret is not None
-                host, _, port = telegram.listen.rpartition(":")
-                await run_webhook(
-                    dispatcher,
-                    bot,
-                    inbox,
-                    webhook_url=telegram.webhook_url,
-                    secret=telegram.webhook_secret.get_secret_value(),
-                    host=host.strip("[]") or "127.0.0.1",
-                    port=int(port),
-                )
-            else:
-                await run_polling(dispatcher, bot)
+            await _serve_telegram(app, bot, inbox)
     finally:
-        relay.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await relay
+        stop_slack.set()
+        for task in background:
+            task.cancel()
+        for task in background:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
         await bot.session.close()
         await app.close()
     return 0
+
+
+def _start_slack(
+    app: App, bot: Bot, telegram_sender: ChannelSender, stop: asyncio.Event
+) -> asyncio.Task[None]:
+    """The agents' side: Slack delivers the desk outbox and receives thread replies and buttons."""
+    from handlers.slack.runner import serve_slack, slack_senders  # noqa: PLC0415
+    from handlers.telegram import TELEGRAM_CHANNEL  # noqa: PLC0415
+    from handlers.telegram.files import TelegramFiles  # noqa: PLC0415
+
+    app.relay.add_senders(
+        slack_senders(
+            app.settings,
+            sessions=app.sessions,
+            clock=app.clock,
+            buyer_senders={TELEGRAM_CHANNEL: telegram_sender},
+            files=TelegramFiles(bot),
+            observer=app.desk.services.observer,
+        )
+    )
+    return asyncio.create_task(serve_slack(app, stop), name="slack")
+
+
+async def _serve_telegram(app: App, bot: Bot, inbox: SqlInbox) -> None:
+    from handlers.telegram.dispatcher import build_dispatcher  # noqa: PLC0415
+    from handlers.telegram.flood import FloodControl  # noqa: PLC0415
+    from handlers.telegram.serve import replay_pending, run_polling, run_webhook  # noqa: PLC0415
+
+    telegram = app.settings.telegram
+    dispatcher = build_dispatcher(
+        desk=app.desk,
+        inbox=inbox,
+        clock=app.clock,
+        flood=FloodControl(telegram.flood_messages, telegram.flood_seconds),
+        wake=app.relay.wake,
+    )
+    # Updates stored but not processed before a crash are handled first.
+    await replay_pending(dispatcher, bot, inbox)
+    if telegram.mode == "webhook":
+        assert telegram.webhook_url is not None  # the config validator requires both in webhook mode
+        assert telegram.webhook_secret is not None
+        host, _, port = telegram.listen.rpartition(":")
+        await run_webhook(
+            dispatcher,
+            bot,
+            inbox,
+            webhook_url=telegram.webhook_url,
+            secret=telegram.webhook_secret.get_secret_value(),
+            host=host.strip("[]") or "127.0.0.1",
+            port=int(port),
+        )
+    else:
+        await run_polling(dispatcher, bot)

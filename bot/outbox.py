@@ -45,6 +45,8 @@ class Delivered:
 class RetryLater:
     after: timedelta
     reason: str
+    # Rate limiting (429, pacing) is not a failure: it delays the row but never exhausts its attempts.
+    throttled: bool = False
 
 
 @dataclass(frozen=True)
@@ -83,6 +85,10 @@ class OutboxRelay:
         self._poll_interval = poll_interval
         self._skip_locked = skip_locked
         self._wake = asyncio.Event()
+
+    def add_senders(self, senders: Mapping[str, ChannelSender]) -> None:
+        """Channels wired after the app is built (Slack's desk sender needs the app's observer)."""
+        self._senders.update(senders)
 
     def wake(self) -> None:
         """Called after a commit that queued something, so delivery does not wait for the next poll."""
@@ -134,7 +140,8 @@ class OutboxRelay:
 
     @staticmethod
     def _apply(row: models.OutboxItem, result: DeliveryResult, now: datetime) -> None:
-        row.attempts += 1
+        if not (isinstance(result, RetryLater) and result.throttled):
+            row.attempts += 1
         match result:
             case Delivered(channel_message_id=message_id):
                 row.status = "sent"

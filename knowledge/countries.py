@@ -28,6 +28,9 @@ SAMPLE_DATA_DIR: Final = Path(__file__).parent / "sample" / "data"
 _NOT_DESTINATIONS: Final = frozenset({"EU", "EZ", "UN", "QO", "XA", "XB", "ZZ"})
 # Languages whose country names change their ending ("в Германию", "do Polski", "Türkiye'ye").
 _INFLECTING: Final = frozenset({"ru", "uk", "pl", "tr", "sv", "id"})
+# Languages that elide an article into the next word ("l'Espagne", "dall'Italia").
+_ELIDING: Final = frozenset({"fr", "it"})
+_ELISION_RE: Final = re.compile(r"^[^\W\d_]{1,4}'(?=[^\W\d_]{3})")
 _VOWELS: Final = frozenset("aeiouyаеёиоуыэюяіїєьй")
 _LETTER_MAP: Final = str.maketrans({"ı": "i", "ł": "l", "đ": "d", "ø": "o", "ß": "ss", "ʼ": "'", "’": "'"})
 _ARABIC_MAP: Final = str.maketrans({"أ": "ا", "إ": "ا", "آ": "ا", "ٱ": "ا", "ة": "ه", "ى": "ي", "ـ": None})
@@ -70,6 +73,10 @@ def is_letter(char: str) -> bool:
     return char.isalpha()
 
 
+def _word_letter(char: str) -> bool:
+    return char.isalpha() and script_of(char) == "alphabet"
+
+
 def keyword_spans(folded_text: str, folded_keyword: str) -> list[tuple[int, int]]:
     """Where a folded keyword occurs in folded text, respecting word starts in alphabetic scripts.
 
@@ -88,7 +95,8 @@ def keyword_spans(folded_text: str, folded_keyword: str) -> list[tuple[int, int]
         after = folded_text[end] if end < len(folded_text) else " "
         ok = True
         if script == "alphabet":
-            ok = not is_letter(before) and (len(folded_keyword) > 3 or not is_letter(after))
+            # Only letters of the same kind of script join a word: "usサイズ", "指輪us7" still match.
+            ok = not _word_letter(before) and (len(folded_keyword) > 3 or not _word_letter(after))
         elif script in {"arabic", "hebrew"}:
             ok = not is_letter(before) or _clitic_before(folded_text, start, script)
         if ok:
@@ -207,7 +215,15 @@ def _lookup_keys(word: str, language: str) -> set[str]:
     script = script_of(word[0])
     if script in {"arabic", "hebrew"}:
         return _clitic_variants(word, script)
-    return {_index_key(word, language)}
+    return {_index_key(variant, language) for variant in _elided_variants(word, language)}
+
+
+def _elided_variants(word: str, language: str) -> set[str]:
+    if language in _ELIDING:
+        bare = _ELISION_RE.sub("", word)
+        if bare != word:
+            return {word, bare}
+    return {word}
 
 
 def _marked_origin(folded: str, start: int, end: int, origins: tuple[str, ...]) -> bool:
@@ -234,20 +250,23 @@ def _token_hits(
     for index in range(len(tokens) - size + 1):
         window = tokens[index : index + size]
         if all(
-            _token_matches(word, name, language, last=(i == size - 1))
-            for i, ((_, _, word), name) in enumerate(zip(window, pattern.tokens, strict=True))
+            _token_matches(word, name, language)
+            for (_, _, word), name in zip(window, pattern.tokens, strict=True)
         ):
             hits.append((window[0][0], window[-1][1], pattern.code))
     return hits
 
 
-def _token_matches(word: str, name: str, language: str, *, last: bool) -> bool:
+def _token_matches(word: str, name: str, language: str) -> bool:
     script = script_of(name[0])
     if script in {"arabic", "hebrew"}:
         return name in _clitic_variants(word, script)
-    if word == name:
+    variants = _elided_variants(word, language)
+    if name in variants:
         return True
-    if last and language in _INFLECTING and script == "alphabet":
+    word = min(variants, key=len)
+    if language in _INFLECTING and script == "alphabet":
+        # Every word of a name is declined: "Wielka Brytania" → "do Wielkiej Brytanii".
         # One case ending is enough: "германия" → "германи" finds "германии", "германию".
         stem = name[:-1] if len(name) > 4 and name[-1] in _VOWELS else name
         return len(stem) >= 4 and word.startswith(stem) and len(word) <= len(stem) + 4

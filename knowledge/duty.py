@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any, Final
@@ -80,11 +80,21 @@ class DutyTable:
     keywords: Mapping[str, Mapping[str, tuple[str, ...]]]  # customs|vat → language → folded words
     products: Mapping[str, Mapping[str, tuple[str, ...]]]  # category → language → folded words
     countries: Mapping[str, DutyRule]
+    multipliers: Mapping[str, Decimal] = field(default_factory=dict)  # folded word → factor
 
-    def intent(self, text: str, language: str) -> str | None:
-        """`customs_duty` or `vat_included` when the text asks about taxes, else None."""
+    def intent(self, text: str, language: str, *, not_taxes: Iterable[str] = ()) -> str | None:
+        """`customs_duty` or `vat_included` when the text asks about taxes, else None.
+
+        `not_taxes` are folded phrases whose fee words do not mean a tax ("رسوم الشحن": shipping fees).
+        """
         folded = fold(text)
         vat = has_keyword(folded, self.keywords.get("vat", {}).get(language, ()))
+        # A VAT term often contains the word for tax ("消费税", "ضريبه القيمه المضافه"): blank it out
+        # before looking for customs words, so only a tax named besides it counts.
+        vat_words = self.keywords.get("vat", {}).get(language, ())
+        for word in sorted([*vat_words, *not_taxes], key=len, reverse=True):
+            for start, end in keyword_spans(folded, word):
+                folded = folded[:start] + " " * (end - start) + folded[end:]
         customs = has_keyword(folded, self.keywords.get("customs", {}).get(language, ()))
         if customs:
             return "customs_duty"
@@ -103,13 +113,23 @@ class DutyTable:
             for start, end in keyword_spans(folded, word):
                 if all(end <= s or start >= e for s, e, _ in spans):
                     spans.append((start, end, code))
-        numbers = [(m.start(), m.end(), _parse_amount(m.group())) for m in AMOUNT_RE.finditer(folded)]
+        numbers = [self._scaled(folded, m) for m in AMOUNT_RE.finditer(folded)]
         for start, end, amount in numbers:
             for c_start, c_end, code in spans:
                 gap = folded[end:c_start] if c_start >= end else folded[c_end:start]
                 if (c_start >= end or c_end <= start) and len(gap) <= 2 and not gap.strip():
                     return Money(amount, code)
         return None
+
+    def _scaled(self, folded: str, match: re.Match[str]) -> tuple[int, int, Decimal]:
+        """A number with the multiplier word written after it ("30만", "1,5 juta", "2 triệu")."""
+        amount, end = _parse_amount(match.group()), match.end()
+        rest = folded[end:]
+        spaces = len(rest) - len(rest.lstrip(" "))
+        for word, factor in sorted(self.multipliers.items(), key=lambda item: -len(item[0])):
+            if word_at(rest, spaces, word):
+                return match.start(), end + spaces + len(word), amount * factor
+        return match.start(), end, amount
 
     def product(self, text: str, language: str) -> tuple[str, str] | None:
         """(category, the buyer's own word for it) for the first product category named."""
@@ -156,6 +176,14 @@ def _whole_word(original: str, folded: str, start: int, end: int) -> str:
     return text[start:end]
 
 
+def word_at(text: str, index: int, word: str) -> bool:
+    """Whether `word` is written at `index` as a whole word (CJK/Thai words need no boundary)."""
+    if not text.startswith(word, index):
+        return False
+    after = index + len(word)
+    return _unspaced(word[-1]) or after >= len(text) or not text[after].isalpha()
+
+
 def _unspaced(char: str) -> bool:
     return ord(char) >= 0x0E00
 
@@ -196,6 +224,7 @@ def load_duty(path: Path, collector: ProblemCollector) -> DutyTable | None:
         "currency_by_language",
         "keywords",
         "products",
+        "multipliers",
         "countries",
     )
     collector.unknown_keys(root, allowed, "duty file")
@@ -243,7 +272,24 @@ def load_duty(path: Path, collector: ProblemCollector) -> DutyTable | None:
             rule = _rule(code, spec, line, collector, rates=rates, products=products)
             if rule is not None:
                 countries[code] = rule
-    return DutyTable(str(as_of), base, rates, currency_words, by_language, keywords, products, countries)
+    multipliers = _multipliers(root, collector)
+    return DutyTable(
+        str(as_of), base, rates, currency_words, by_language, keywords, products, countries, multipliers
+    )
+
+
+def _multipliers(root: LineDict, collector: ProblemCollector) -> dict[str, Decimal]:
+    found: dict[str, Decimal] = {}
+    if "multipliers" not in root:
+        return found
+    table = collector.require_mapping(root["multipliers"], root.line_of("multipliers"), "multipliers")
+    for word, factor in (table or {}).items():
+        line = table.line_of(word) if table else 1
+        if isinstance(factor, int) and not isinstance(factor, bool) and factor > 1:
+            found[fold(str(word))] = Decimal(factor)
+        else:
+            collector.add(line, f"multipliers.{word} must be a whole number above 1, got {factor!r}")
+    return found
 
 
 def _currency_by_language(

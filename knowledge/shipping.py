@@ -25,6 +25,9 @@ KEYWORD_KINDS: Final = (
     "express_phrases",
     "blockers",
 )
+# "When would it arrive in X?" asks for the delivery time only with a country named; optional so
+# older data files stay valid.
+OPTIONAL_KEYWORD_KINDS: Final = ("when",)
 
 
 @dataclass(frozen=True)
@@ -70,13 +73,28 @@ class ShippingTable:
         cost = said("cost_phrases") or (said("cost") if about_shipping else 0)
         # Complaints quote day counts ("10 days and still nothing"); time questions do not.
         asks_time = not any(char.isdigit() for char in folded)
-        time = (said("time_phrases") or (said("time") if about_shipping else 0)) if asks_time else 0
+        time = said("time_phrases") or (said("time") if about_shipping else 0)
+        # "when will it arrive in Brazil?"; "when will MY order arrive" is stopped by `blockers`.
+        time = (time or (said("when") if names_country and said("shipping") else 0)) if asks_time else 0
         # The longer keyword is the more specific one: "combien de temps" beats "combien".
         if cost and cost >= time:
             return "shipping_cost"
         if time:
             return "shipping_time"
         return None
+
+    def mentions_shipping(self, text: str, language: str) -> bool:
+        """Whether the text uses any word about shipping or delivery time at all."""
+        folded = fold(text)
+        return any(
+            keyword_spans(folded, word)
+            for kind in ("shipping", "time", "time_phrases", "when", "cost_phrases", "express_phrases")
+            for word in self.keywords.get(kind, {}).get(language, ())
+        )
+
+    def phrases(self, kind: str, language: str) -> tuple[str, ...]:
+        """The folded keywords of one kind in one language."""
+        return self.keywords.get(kind, {}).get(language, ())
 
     def values(self, country: str | None, language: str) -> dict[str, str]:
         """Placeholder values for one destination (the default row for unknown countries)."""
@@ -135,10 +153,11 @@ def load_shipping(path: Path, collector: ProblemCollector) -> ShippingTable | No
     if "keywords" in root:
         kinds = collector.require_mapping(root["keywords"], root.line_of("keywords"), "keywords")
         if kinds is not None:
-            collector.unknown_keys(kinds, KEYWORD_KINDS, "keywords")
-            for kind in KEYWORD_KINDS:
+            collector.unknown_keys(kinds, KEYWORD_KINDS + OPTIONAL_KEYWORD_KINDS, "keywords")
+            for kind in KEYWORD_KINDS + OPTIONAL_KEYWORD_KINDS:
                 if kind not in kinds:
-                    collector.add(kinds.line, f"keywords: missing {kind!r}")
+                    if kind in KEYWORD_KINDS:
+                        collector.add(kinds.line, f"keywords: missing {kind!r}")
                     continue
                 words = language_table(
                     collector, kinds[kind], kinds.line_of(kind), f"keywords.{kind}", complete=True

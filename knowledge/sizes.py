@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Final
 
@@ -51,6 +51,7 @@ class SizeConversion:
     asked: str
     row: tuple[str, ...]
     exact: bool
+    inferred: bool = False  # the source system was not written, only the buyer's home system assumed
 
 
 @dataclass(frozen=True)
@@ -69,15 +70,19 @@ class SizeTables:
     targets: Mapping[str, tuple[str, ...]]
     groups: Mapping[str, Mapping[str, tuple[str, ...]]]
     charts: tuple[SizeChart, ...]
+    size_words: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
     def convert(self, text: str, language: str) -> list[SizeConversion]:
         """Conversions for a concrete size question; empty when the text names no sized system."""
         folded = fold(text)
         mentions = self._mentions(folded, language)
-        asked = self._paired_number(folded, mentions, language)
+        asked = self._paired_number(folded, mentions, language) or self._home_number(
+            folded, mentions, language
+        )
         if asked is None:
             return []
         number, source_mention = asked
+        inferred = source_mention.start < 0
         named_targets = [
             m.system
             for m in mentions
@@ -89,7 +94,7 @@ class SizeTables:
             for chart in charts:
                 conversion = _convert_in(chart, number, source_mention.system, preferences)
                 if conversion:
-                    results.append(conversion)
+                    results.append(replace(conversion, inferred=inferred))
             if results:
                 return results[:_MAX_RESULTS]
         return []
@@ -103,11 +108,7 @@ class SizeTables:
         for system in self.systems.values():
             words = system.words.get(language) or system.words.get("en", ())
             for word in words:
-                for start, stem_end in keyword_spans(folded, word):
-                    # A stem ("американск") stands for the whole word ("американский 8").
-                    end = stem_end
-                    while script_of(word[0]) != "unspaced" and end < len(folded) and folded[end].isalpha():
-                        end += 1
+                for start, end in _word_spans(folded, word):
                     found.append(_Mention(start, end, system.id, word in pair_only))
         # Longer words win where they overlap ("한국 사이즈" over "한국").
         found.sort(key=lambda m: (-(m.end - m.start), m.start))
@@ -136,6 +137,33 @@ class SizeTables:
                 return float(match.group().replace(",", ".")), best[2]
         return None
 
+    def _home_number(
+        self, folded: str, mentions: list[_Mention], language: str
+    ) -> tuple[float, _Mention] | None:
+        """ "I'm a size 43, what is that in US?": a size-word number in the buyer's home system.
+
+        Only with a target system named, so a bare "I wear 39" stays with the FAQ.
+        """
+        targets = [m.system for m in mentions if not m.pair_only]
+        if not targets:
+            return None
+        home = next((s for s in self.targets.get(language, ("eu", "us")) if s != targets[0]), None)
+        if home is None:
+            return None
+        links = self.link_words.get(language, ())
+        spans = [span for word in self.size_words.get(language, ()) for span in _word_spans(folded, word)]
+        for match in NUMBER_RE.finditer(folded):
+            for start, end in spans:
+                if end <= match.start():
+                    gap = folded[end : match.start()]
+                elif start >= match.end():
+                    gap = folded[match.end() : start]
+                else:
+                    continue
+                if _is_link(gap, links):
+                    return float(match.group().replace(",", ".")), _Mention(-1, -1, home, False)
+        return None
+
     def _chart_candidates(self, folded: str, language: str) -> list[list[SizeChart]]:
         """Charts to try, best guess first: named category, then named group, then every group in order."""
         group_hits = {
@@ -156,6 +184,23 @@ class SizeTables:
             for group in self.groups:
                 order.append([chart for _, chart in scored if chart.group == group])
         return order
+
+
+def _word_spans(folded: str, word: str) -> list[tuple[int, int]]:
+    """Where a keyword occurs, widened to its whole word: a stem ("американск") stands for
+    "американский", and an Arabic/Hebrew keyword takes its clitics ("بالامريكي", "באירופאי")."""
+    script = script_of(word[0])
+    spans: list[tuple[int, int]] = []
+    for found_start, found_end in keyword_spans(folded, word):
+        start, end = found_start, found_end
+        if script != "unspaced":
+            while end < len(folded) and folded[end].isalpha() and script_of(folded[end]) == script:
+                end += 1
+        if script in {"arabic", "hebrew"}:
+            while start > 0 and folded[start - 1].isalpha():
+                start -= 1
+        spans.append((start, end))
+    return spans
 
 
 def _is_link(gap: str, links: tuple[str, ...]) -> bool:
@@ -218,7 +263,7 @@ def load_sizes(path: Path, collector: ProblemCollector) -> SizeTables | None:
     root = collector.require_mapping(data, 1, "sizes file")
     if root is None:
         return None
-    allowed = ("systems", "pair_only", "link_words", "targets", "groups", "categories")
+    allowed = ("systems", "pair_only", "link_words", "size_words", "targets", "groups", "categories")
     collector.unknown_keys(root, allowed, "sizes file")
     for key in ("systems", "categories"):
         if key not in root:
@@ -232,6 +277,7 @@ def load_sizes(path: Path, collector: ProblemCollector) -> SizeTables | None:
         lang: tuple(fold(w) for w in words)
         for lang, words in _optional_table(root, "link_words", collector).items()
     }
+    size_words = _folded(_optional_table(root, "size_words", collector))
     targets = _optional_table(root, "targets", collector)
     for language, ids in targets.items():
         for system in ids:
@@ -248,7 +294,7 @@ def load_sizes(path: Path, collector: ProblemCollector) -> SizeTables | None:
     charts = _load_charts(root, collector, systems, groups)
     if not groups:
         groups = {chart.group: {} for chart in charts}
-    return SizeTables(systems, pair_only, links, targets, groups, tuple(charts))
+    return SizeTables(systems, pair_only, links, targets, groups, tuple(charts), size_words)
 
 
 def _optional_table(root: LineDict, key: str, collector: ProblemCollector) -> dict[str, tuple[str, ...]]:

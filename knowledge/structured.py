@@ -134,11 +134,22 @@ class StructuredData:
         if language not in self.templates:
             language = "en"
         conversions = self.sizes.convert(text, language)
+        named = self.lexicon.find(text, language)
+        # "Größe 38, Versand nach Japan?": with no system written next to the size, a country
+        # name in a shipping or tax question is the destination, not the target size system.
+        if (
+            conversions
+            and conversions[0].inferred
+            and named is not None
+            and (self.shipping.mentions_shipping(text, language) or self.duty.intent(text, language))
+        ):
+            conversions = []
         if conversions:
             return StructuredAnswer("sizes", self._size_text(conversions, language), "size_conversion_eu_us")
-        named = self.lexicon.find(text, language)
         destination = named or country
-        duty_intent = self.duty.intent(text, language)
+        duty_intent = self.duty.intent(
+            text, language, not_taxes=self.shipping.phrases("cost_phrases", language)
+        )
         if duty_intent and destination is not None and destination in self.duty.countries:
             value = self.duty.find_amount(text, language)
             if value is not None:

@@ -162,7 +162,9 @@ def _api_failure(exc: SlackApiError) -> DeliveryResult:
     error = str(response.get("error") or "") if isinstance(response.data, dict) else ""
     if response.status_code == 429:
         wait = retry_after(response.headers) or 30.0
-        return RetryLater(timedelta(seconds=wait), f"Slack rate limit (Retry-After {wait:.0f}s)")
+        return RetryLater(
+            timedelta(seconds=wait), f"Slack rate limit (Retry-After {wait:.0f}s)", throttled=True
+        )
     if response.status_code >= 500:
         return RetryLater(timedelta(seconds=30), f"Slack outage: HTTP {response.status_code}")
     if error in _PERMANENT:

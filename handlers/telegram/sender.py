@@ -55,14 +55,18 @@ class TelegramSender:
             return Undeliverable("empty reply")
         admitted = await self._pacer.admit(envelope.destination, envelope.id)
         if isinstance(admitted, Later):
-            return RetryLater(after=timedelta(seconds=admitted.seconds), reason="paced (per-chat rate)")
+            return RetryLater(
+                after=timedelta(seconds=admitted.seconds), reason="paced (per-chat rate)", throttled=True
+            )
         parts = split_message(text)
         markup = keyboard(reply, self._translator)
         try:
             message_id = await self._send_parts(envelope, parts, markup)
         except TelegramRetryAfter as exc:
             return RetryLater(
-                after=timedelta(seconds=exc.retry_after), reason=f"429 retry after {exc.retry_after}s"
+                after=timedelta(seconds=exc.retry_after),
+                reason=f"429 retry after {exc.retry_after}s",
+                throttled=True,
             )
         except TelegramForbiddenError as exc:
             self._parts_sent.pop(envelope.id, None)

@@ -186,7 +186,10 @@ async def test_sticker_gets_a_friendly_reply_not_a_crash(harness: Any, webhook: 
 
 
 async def test_retry_after_is_honoured(harness: Any, webhook: Any, api: Any, clock: ManualClock) -> None:
-    """A 429 reschedules the reply for exactly retry_after seconds later, then it goes out."""
+    """A 429 reschedules the reply for exactly retry_after seconds later, then it goes out.
+
+    Rate limiting is not a failure: it does not use up one of the row's delivery attempts.
+    """
     api.fail_next("sendMessage", fake.TOO_MANY_REQUESTS)
     await _post(
         webhook,
@@ -197,7 +200,9 @@ async def test_retry_after_is_honoured(harness: Any, webhook: Any, api: Any, clo
     await _deliver(harness)
 
     [row] = await _outbox(harness, "telegram")
-    assert (row.status, row.next_attempt_at, row.attempts) == ("pending", START + timedelta(seconds=7), 1)
+    assert (row.status, row.next_attempt_at, row.attempts) == ("pending", START + timedelta(seconds=7), 0)
+    assert row.last_error is not None
+    assert "429" in row.last_error
 
     clock.advance(timedelta(seconds=7))
     await _deliver(harness)

@@ -86,3 +86,22 @@ def test_folding_strips_accents_and_normalises_digits() -> None:
     """Folding lower-cases, removes Latin accents and turns Arabic-Indic digits into ASCII."""
     assert fold("België ٣٩") == "belgie 39"
     assert fold("ＵＳ８") == "us8"
+
+
+@pytest.mark.parametrize(
+    ("text", "language", "expected"),
+    [
+        ("combien de temps pour l'Espagne ?", "fr", "ES"),
+        ("consegna rapida per l'Olanda?", "it", "NL"),
+        ("dostawa do Wielkiej Brytanii", "pl", "GB"),
+        ("ship sang Mỹ mất bao lâu", "vi", "US"),
+    ],
+)
+def test_elided_inflected_and_colloquial_names_are_found(text: str, language: str, expected: str) -> None:
+    """Elided articles, every declined word of a two-word name and colloquial short names are countries."""
+    assert find_country(text, language) == expected
+
+
+def test_vietnamese_words_containing_a_short_country_name_are_not_countries() -> None:
+    """ "chủ nhật" (Sunday) and "mỹ phẩm" (cosmetics) do not name Japan or the US."""
+    assert find_country("giao vào chủ nhật được không, mình mua mỹ phẩm", "vi") is None

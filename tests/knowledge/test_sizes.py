@@ -103,3 +103,29 @@ def test_question_without_number_and_system_is_not_concrete(
 ) -> None:
     """A bare number, a system without a number or a size no chart has gives no conversion."""
     assert sizes.convert(text, language) == []
+
+
+def test_size_word_number_is_read_in_the_buyers_home_system(sizes: SizeTables) -> None:
+    """ "Ich habe Schuhgröße 43, was ist das in US?" is EU 43 for a German buyer, marked as inferred."""
+    conversions = sizes.convert("Ich habe Schuhgröße 43, was ist das in US?", "de")
+    assert conversions
+    assert all(c.source == "eu" and c.target == "us" and c.inferred for c in conversions)
+
+
+def test_size_word_number_without_any_system_stays_unanswered(sizes: SizeTables) -> None:
+    """ "I wear size 39" names no system at all, so there is nothing to convert to."""
+    assert sizes.convert("I wear size 39, is it true to size?", "en") == []
+
+
+def test_latin_system_abbreviation_next_to_cjk_text_is_found(sizes: SizeTables) -> None:
+    """ "EU42はUSサイズで" : kana right after "US" does not hide the abbreviation."""
+    conversions = sizes.convert("EU42はUSサイズでいくつですか？", "ja")
+    assert conversions
+    assert {c.target for c in conversions} == {"us"}
+
+
+def test_arabic_adjective_with_article_is_a_size_system(sizes: SizeTables) -> None:
+    """ "مقاس 42 الأوروبي ... بالأمريكي": the article and the بال prefix belong to the system word."""
+    conversions = sizes.convert("مقاس 42 الأوروبي كم يساوي بالأمريكي؟", "ar")
+    assert conversions
+    assert {(c.source, c.target, c.inferred) for c in conversions} == {("eu", "us", False)}

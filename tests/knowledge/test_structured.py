@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import shutil
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
 
 from knowledge.content import ContentError
 from knowledge.countries import SAMPLE_DATA_DIR
+from knowledge.duty import Money
 from knowledge.languages import SUPPORTED_LANGUAGES
 from knowledge.structured import StructuredData, check_data_dir
 
@@ -243,7 +245,11 @@ def test_missing_template_language_is_reported(data_dir: Path) -> None:
 def test_alias_for_unknown_country_is_reported(data_dir: Path) -> None:
     """Aliases must point at real ISO codes."""
     path = data_dir / "countries.yaml"
-    line = _edit(path, "    US: [usa, u.s., america, the states]", "    UX: [usa, u.s., america, the states]")
+    line = _edit(
+        path,
+        "    US: [usa, u.s., america, the states, the us]",
+        "    UX: [usa, u.s., america, the states, the us]",
+    )
     assert any(m.startswith(f"{path}:{line}: unknown country code 'UX'") for m in _messages(data_dir))
 
 
@@ -262,3 +268,52 @@ def test_load_raises_with_all_problems(data_dir: Path) -> None:
     with pytest.raises(ContentError) as caught:
         StructuredData.load(data_dir)
     assert len(caught.value.problems) >= 2
+
+
+def test_when_question_needs_a_country_and_a_shipping_word(data: StructuredData) -> None:
+    """ "when would it arrive in Australia" is a time question; "when is the sale" is not."""
+    answer = data.answer("when would it arrive if I order to Australia?", "en", None)
+    assert answer is not None
+    assert answer.faq_id == "shipping_time"
+    assert data.answer("when does the sale start in Australia?", "en", None) is None
+
+
+def test_questions_about_the_buyers_own_order_are_left_alone(data: StructuredData) -> None:
+    """ "when will my order arrive in Brazil" is order status, not a delivery-time question."""
+    assert data.answer("when will my order arrive in Brazil?", "en", None) is None
+    assert data.answer("Wann kommt meine Bestellung in Brasilien an?", "de", None) is None
+
+
+def test_vat_term_containing_the_word_tax_asks_about_vat(data: StructuredData) -> None:
+    """ "消费税" contains "税", yet the question is about VAT, not customs duty."""
+    answer = data.answer("韓国へ90ユーロのバッグの消費税は？", "ja", None)
+    assert answer is not None
+    assert answer.faq_id == "vat_included"
+
+
+def test_shipping_fee_phrase_is_not_a_customs_question(data: StructuredData) -> None:
+    """ "رسوم التوصيل" (delivery fees) shares "رسوم" with customs fees but asks the shipping cost."""
+    answer = data.answer("كم رسوم التوصيل للبحرين؟", "ar", None)
+    assert answer is not None
+    assert answer.faq_id == "shipping_cost"
+
+
+def test_amount_with_a_number_word_is_scaled(data: StructuredData) -> None:
+    """ "30만원" is 300,000 KRW and "1,5 juta rupiah" 1,500,000 IDR."""
+    assert data.duty.find_amount("30만원짜리 휴대폰", "ko") == Money(Decimal(300000), "KRW")
+    assert data.duty.find_amount("sepatu 1,5 juta rupiah", "id") == Money(Decimal("1500000.0"), "IDR")
+    assert data.duty.find_amount("telefon för 3000 kr", "sv") == Money(Decimal(3000), "SEK")
+
+
+def test_size_with_a_country_in_a_shipping_question_is_not_converted(data: StructuredData) -> None:
+    """ "Größe 38, Versand nach Japan?": Japan is where it goes, not the size system asked for."""
+    assert data.answer("Ich brauche Größe 38, wie lange dauert der Versand nach Japan?", "de", None) is None
+
+
+def test_bad_multiplier_is_reported(data_dir: Path) -> None:
+    """A number word with a factor that is not a whole number above 1 names its line."""
+    line = _edit(data_dir / "duty.yaml", "  k: 1000", "  k: 0.5")
+    assert (
+        f"{data_dir / 'duty.yaml'}:{line}: multipliers.k must be a whole number above 1, got 0.5"
+        in _messages(data_dir)
+    )
