@@ -5,9 +5,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import TYPE_CHECKING
 
 from bot.config import Settings
+from bot.notices import notify_admins, reload_rejected_text
 from bot.outbox import ChannelSender
 from bot.wiring import App, StartupError, build_app
 from escalation.ports import DESK_CHANNEL
@@ -33,27 +35,45 @@ def _print(text: str) -> None:
     print(text, flush=True)
 
 
-async def _report_reload(problems: list[ContentProblem]) -> None:
-    if problems:
-        logger.error(
-            "FAQ reload rejected, still serving the last good version:\n%s",
-            "\n".join(str(problem) for problem in problems),
-        )
-    else:
-        logger.info("FAQ reloaded")
-
-
 @contextlib.asynccontextmanager
-async def _live_reload(app: App):  # type: ignore[no-untyped-def]
-    task: asyncio.Task[None] | None = None
-    if app.settings.faq.live_reload:
-        paths = [app.settings.faq.dir, app.settings.faq.data_dir]
-        task = asyncio.create_task(app.knowledge.watch(paths, _report_reload), name="faq-live-reload")
+async def _live_reload(app: App) -> AsyncIterator[None]:
+    """Watch the FAQ, data and complaint files; a rejected edit is logged and sent to the admins."""
+    if not app.settings.faq.live_reload:
+        yield
+        return
+
+    def reporter(what: str) -> Callable[[list[ContentProblem]], Awaitable[None]]:
+        async def report(problems: list[ContentProblem]) -> None:
+            if not problems:
+                logger.info("%s reloaded", what)
+                return
+            logger.error(
+                "%s reload rejected, still serving the last good version:\n%s",
+                what,
+                "\n".join(str(problem) for problem in problems),
+            )
+            await notify_admins(app.sessions, app.clock, reload_rejected_text(problems))
+            app.relay.wake()
+
+        return report
+
+    settings = app.settings
+    tasks = [
+        asyncio.create_task(
+            app.knowledge.watch([settings.faq.dir, settings.faq.data_dir], reporter("FAQ")),
+            name="faq-live-reload",
+        ),
+        asyncio.create_task(
+            app.complaints.watch([settings.complaints.dir], reporter("complaint phrases")),
+            name="complaints-live-reload",
+        ),
+    ]
     try:
         yield
     finally:
-        if task is not None:
+        for task in tasks:
             task.cancel()
+        for task in tasks:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
 
@@ -97,6 +117,7 @@ async def run_channels(settings: Settings) -> int:
         )
     from bot.storage.database import create_engine, session_factory  # noqa: PLC0415
     from bot.storage.inbox import SqlInbox  # noqa: PLC0415
+    from bot.storage.sent_messages import SqlSentMessages  # noqa: PLC0415
     from escalation.sla import SystemClock  # noqa: PLC0415
     from handlers.telegram import TELEGRAM_CHANNEL  # noqa: PLC0415
     from handlers.telegram.sender import TelegramSender  # noqa: PLC0415
@@ -104,13 +125,17 @@ async def run_channels(settings: Settings) -> int:
 
     clock = SystemClock()
     engine = create_engine(settings.database)
-    inbox = SqlInbox(session_factory(engine), clock)
+    sessions = session_factory(engine)
+    inbox = SqlInbox(sessions, clock)
     bot = create_bot(telegram.token.get_secret_value(), telegram.api_base_url)
 
     async def blocked(chat_id: str) -> None:
         await inbox.set_blocked(TELEGRAM_CHANNEL, chat_id, blocked=True)
 
-    telegram_sender = TelegramSender(bot, Translator(), on_blocked=blocked)
+    # The sender looks up an edited reply's Telegram id in the outbox (agents' edits in Slack).
+    telegram_sender = TelegramSender(
+        bot, Translator(), on_blocked=blocked, sent_messages=SqlSentMessages(sessions)
+    )
     try:
         app = await build_app(
             settings, senders={TELEGRAM_CHANNEL: telegram_sender}, clock=clock, engine=engine

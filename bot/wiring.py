@@ -19,13 +19,14 @@ from bot.storage.database import create_engine, display_url, session_factory
 from bot.storage.desk_store import desk_store_factory
 from bot.storage.sla_store import SqlSlaStores
 from escalation.business_hours import BusinessHours
-from escalation.complaints import ComplaintDetector
+from escalation.complaints import Complaint, ComplaintDetector
 from escalation.desk import BuyerDesk, DeskOptions
 from escalation.priority import Priority
 from escalation.response_targets import PolicyResponseTargets
 from escalation.sla import Clock, SlaPolicies, SlaPolicy, SystemClock
 from escalation.sla_service import SlaTracker
 from escalation.vip import VipPolicy
+from knowledge.content import ContentHolder
 from knowledge.language import LanguageDetector
 from knowledge.matching import DEFAULT_ANSWER_THRESHOLD, DEFAULT_SUGGEST_THRESHOLD
 from knowledge.service import Knowledge, KnowledgeHolder, load_knowledge
@@ -98,6 +99,16 @@ def knowledge_loader(settings: Settings) -> Knowledge:
     )
 
 
+class LiveComplaints:
+    """The detector of the current good phrase files, so a reload takes effect on the next message."""
+
+    def __init__(self, holder: ContentHolder[ComplaintDetector]) -> None:
+        self._holder = holder
+
+    def detect(self, text: str, language: str | None = None) -> Complaint | None:
+        return self._holder.current.detect(text, language)
+
+
 @dataclass
 class App:
     settings: Settings
@@ -105,7 +116,7 @@ class App:
     sessions: async_sessionmaker[AsyncSession]
     knowledge: KnowledgeHolder
     languages: LanguageDetector
-    complaints: ComplaintDetector
+    complaints: ContentHolder[ComplaintDetector]
     desk: BuyerDesk
     relay: OutboxRelay
     clock: Clock
@@ -137,7 +148,7 @@ async def build_app(
     sessions = session_factory(engine)
     holder = KnowledgeHolder(lambda: knowledge_loader(settings))
     languages = LanguageDetector(settings.languages.supported, settings.languages.fallback)
-    complaints = ComplaintDetector.load(settings.complaints.dir)
+    complaints = ContentHolder(lambda: ComplaintDetector.load(settings.complaints.dir))
     vip = VipPolicy(
         yearly_spend=settings.vip.yearly_spend,
         repeat_orders=settings.vip.repeat_orders,
@@ -162,7 +173,7 @@ async def build_app(
         stores=desk_store_factory(sessions),
         knowledge=lambda: holder.current,
         languages=languages,
-        complaints=complaints,
+        complaints=LiveComplaints(complaints),
         targets=PolicyResponseTargets(policies),
         vip=vip,
         clock=clock,

@@ -42,6 +42,7 @@ class OutgoingKind(StrEnum):
     BUYER_MESSAGE = "buyer_message"  # a buyer's follow-up, for the ticket's thread
     TICKET_UPDATE = "ticket_update"  # state/priority changed: refresh the agents' view
     SLA_ALERT = "sla_alert"  # a response-time reminder or breach for the agents
+    ADMIN_NOTICE = "admin_notice"  # for the admins, not about a ticket (e.g. a rejected FAQ reload)
     # An agent edited a relayed message, for the buyer's channel: {"kind": "reply_edit",
     # "reply": <Reply payload with the new text>, "edit_of": <outbox id of the original reply>,
     # "desk_ref": ...}. A channel that cannot edit answers Undeliverable (the agent sees ⚠️).

@@ -6,12 +6,23 @@ goes through `load_yaml` so that every validation error can point at the exact l
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import asyncio
+import inspect
+import logging
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 import yaml
+from watchfiles import awatch
+
+log = logging.getLogger(__name__)
+
+# Editors save in several steps (temp file, rename): wait for the burst to settle before reloading.
+WATCH_DEBOUNCE_MS = 800
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True, order=True)
@@ -166,3 +177,43 @@ def _kind(value: Any) -> str:
 def yaml_files(directory: Path) -> list[Path]:
     """The YAML files of a content directory, in a stable order."""
     return sorted(p for p in directory.iterdir() if p.suffix in {".yaml", ".yml"} and p.is_file())
+
+
+class ContentHolder(Generic[T]):
+    """Holds the current good version of admin content; a reload swaps it atomically or keeps the old one."""
+
+    def __init__(self, loader: Callable[[], T]) -> None:
+        self._loader = loader
+        self._current = loader()  # the first load must succeed: ContentError stops the start
+
+    @property
+    def current(self) -> T:
+        return self._current
+
+    def reload(self) -> list[ContentProblem]:
+        """Load again; [] when swapped in, else the problems (the previous version keeps serving)."""
+        try:
+            fresh = self._loader()
+        except ContentError as exc:
+            return list(exc.problems)
+        # One attribute assignment: readers see either the old or the new version, never a mix.
+        self._current = fresh
+        return []
+
+    async def watch(
+        self,
+        paths: Sequence[Path],
+        on_result: Callable[[list[ContentProblem]], Awaitable[None] | None],
+    ) -> None:
+        """Reload whenever a file under `paths` changes; runs until cancelled."""
+        async for _changes in awatch(*paths, debounce=WATCH_DEBOUNCE_MS):
+            problems = await asyncio.to_thread(self.reload)
+            if problems:
+                log.warning(
+                    "content reload rejected (%d problems); the previous version keeps serving", len(problems)
+                )
+            else:
+                log.info("content reloaded from %s", ", ".join(str(path) for path in paths))
+            result = on_result(problems)
+            if inspect.isawaitable(result):
+                await result

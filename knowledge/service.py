@@ -7,16 +7,12 @@ admins edit files, swapping in a new one only when it loads cleanly.
 
 from __future__ import annotations
 
-import asyncio
-import inspect
 import logging
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from watchfiles import awatch
-
-from knowledge.content import ContentError, ContentProblem
+from knowledge.content import ContentError, ContentHolder, ContentProblem
 from knowledge.faq import DOCUMENTED_PLACEHOLDERS, FaqBase, FaqEntry, fill_placeholders, load_faq_dir
 from knowledge.languages import SUPPORTED_LANGUAGES
 from knowledge.matching import (
@@ -29,9 +25,6 @@ from knowledge.matching import (
 from knowledge.structured import StructuredData
 
 log = logging.getLogger(__name__)
-
-# Saving a file in an editor fires several events; wait for them to settle before reloading.
-WATCH_DEBOUNCE_MS = 800
 
 
 @dataclass(frozen=True)
@@ -140,42 +133,5 @@ def load_knowledge(
     return Knowledge(faq=faq, matcher=matcher, structured=structured)
 
 
-class KnowledgeHolder:
-    """Holds the current good Knowledge; reload swaps atomically or keeps the last good one."""
-
-    def __init__(self, loader: Callable[[], Knowledge]) -> None:
-        self._loader = loader
-        self._current = loader()
-
-    @property
-    def current(self) -> Knowledge:
-        return self._current
-
-    def reload(self) -> list[ContentProblem]:
-        """Load again; [] when swapped in, else the problems (the previous snapshot keeps serving)."""
-        try:
-            fresh = self._loader()
-        except ContentError as exc:
-            return list(exc.problems)
-        # One attribute assignment: readers see either the old or the new snapshot, never a mix.
-        self._current = fresh
-        return []
-
-    async def watch(
-        self,
-        paths: Sequence[Path],
-        on_result: Callable[[list[ContentProblem]], Awaitable[None] | None],
-    ) -> None:
-        """Reload whenever a file under `paths` changes; runs until cancelled."""
-        async for _changes in awatch(*paths, debounce=WATCH_DEBOUNCE_MS):
-            problems = await asyncio.to_thread(self.reload)
-            if problems:
-                log.warning(
-                    "knowledge reload rejected (%d problems); the previous version keeps serving",
-                    len(problems),
-                )
-            else:
-                log.info("knowledge reloaded")
-            result = on_result(problems)
-            if inspect.isawaitable(result):
-                await result
+# The live-reload holder of the current good Knowledge snapshot.
+KnowledgeHolder = ContentHolder[Knowledge]

@@ -83,6 +83,8 @@ class ConsoleDeskSender:
         elif kind is OutgoingKind.BUYER_MESSAGE:
             text = envelope.payload.get("text") or f"[{envelope.payload.get('content_kind')}]"
             self._write(f"  [agents · ticket #{envelope.ticket_id}] buyer: {text}")
+        elif kind is OutgoingKind.ADMIN_NOTICE:
+            self._write(f"  [admins] {envelope.payload.get('text')}")
         elif kind is OutgoingKind.SLA_ALERT:
             payload = envelope.payload
             point = str(payload.get("point", ""))

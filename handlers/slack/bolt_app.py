@@ -32,6 +32,7 @@ def desk_routing(settings: SlackSettings) -> DeskRouting:
         by_priority=by_priority,
         by_language=dict(channels.by_language),
         escalation=channels.escalation,
+        admin=channels.admin,
     )
 
 

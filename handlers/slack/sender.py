@@ -62,6 +62,8 @@ class SlackDeskSender:
         kind = str(payload.get("kind"))
         if kind == OutgoingKind.HANDOFF:
             return await self._post_handoff(HandOff.from_payload(payload))
+        if kind == OutgoingKind.ADMIN_NOTICE:
+            return await self._post_admin_notice(str(payload.get("text") or ""))
         if envelope.ticket_id is None:
             return Undeliverable(f"desk item {envelope.id} names no ticket")
         post = await self._agents.desk_post(envelope.ticket_id)
@@ -94,6 +96,13 @@ class SlackDeskSender:
         channel_id, ts = posted(_data(response))
         await self._agents.record_desk_thread(ticket.id, channel=channel_id, thread=ts)
         return Delivered(f"{channel_id}:{ts}")
+
+    async def _post_admin_notice(self, text: str) -> DeliveryResult:
+        channel = self._routing.admin_channel()
+        if channel is None:
+            return Undeliverable("no [slack.channels] admin or default channel configured")
+        response = await self._client.chat_postMessage(channel=channel, text=text, unfurl_links=False)
+        return Delivered(f"{channel}:{_data(response).get('ts')}")
 
     async def _post_buyer_message(self, post: DeskPost, payload: Mapping[str, Any]) -> DeliveryResult:
         channel, thread = str(post.ticket.desk_channel), str(post.ticket.desk_thread)

@@ -545,3 +545,14 @@ async def test_end_to_end_complaint_reply_and_resolution(desk: Desk) -> None:
     await desk.thread_reply(ticket, "!resolve")
     assert len(desk.buyer.replies(ReplyKey.TICKET_RESOLVED)) == 1
     assert "Resolved" in rendered(desk.fake.of("chat.update")[-1])
+
+
+async def test_rejected_content_reload_is_posted_to_the_admin_channel(desk: Desk) -> None:
+    """Admins hear about a broken FAQ edit in Slack (no admin channel configured: the default one)."""
+    from bot.notices import notify_admins  # noqa: PLC0415
+
+    await notify_admins(desk.app.sessions, desk.clock, "FAQ reload rejected: faq/payment.yaml:12: unknown key")
+    await desk.deliver()
+    (post,) = desk.fake.of("chat.postMessage")
+    assert post["channel"] == "CDESK"
+    assert "faq/payment.yaml:12" in post["text"]
