@@ -551,7 +551,9 @@ async def test_rejected_content_reload_is_posted_to_the_admin_channel(desk: Desk
     """Admins hear about a broken FAQ edit in Slack (no admin channel configured: the default one)."""
     from bot.notices import notify_admins  # noqa: PLC0415
 
-    await notify_admins(desk.app.sessions, desk.clock, "FAQ reload rejected: faq/payment.yaml:12: unknown key")
+    await notify_admins(
+        desk.app.sessions, desk.clock, "FAQ reload rejected: faq/payment.yaml:12: unknown key"
+    )
     await desk.deliver()
     (post,) = desk.fake.of("chat.postMessage")
     assert post["channel"] == "CDESK"
