@@ -96,8 +96,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         level=settings.logging.level,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
-    # Migration chatter is noise in a terminal chat; warnings still show.
-    logging.getLogger("alembic").setLevel(max(logging.WARNING, logging.getLogger().level))
+    # Migration and scheduler chatter is noise in a terminal chat; their warnings still show.
+    for chatty in ("alembic", "apscheduler"):
+        logging.getLogger(chatty).setLevel(max(logging.WARNING, logging.getLogger().level))
     handler = _HANDLERS[args.command]
     try:
         return handler(args, settings, path)
