@@ -19,6 +19,7 @@ from escalation.ports import OutgoingKind
 from escalation.sla import Clock
 from escalation.tickets import HandOff, TicketState
 from handlers.i18n import Translator
+from handlers.tags import priority_tag
 
 CONSOLE_CHANNEL = "console"
 AGENT_NAME = "Agent"
@@ -103,17 +104,13 @@ class ConsoleDeskSender:
         return Delivered(channel_message_id=f"desk-{envelope.id}")
 
 
-_PRIORITY_MARK = {"P1": "🔴", "P2": "🟠", "P3": "🟡"}
-
-
 def render_handoff(handoff: HandOff) -> str:
     """The console's picture of the Slack ticket post."""
     ticket = handoff.ticket
-    tag = f"{_PRIORITY_MARK.get(ticket.priority.value, '')} {ticket.priority.value}"
-    what = ticket.category or ticket.reason.value.replace("_", " ")
+    tag = priority_tag(ticket.priority, ticket.category)
     lines = [
         "  ┌─ agents would see in Slack ───────────────────────────",
-        f"  │ {tag} · {what} · ticket #{ticket.id}",
+        f"  │ {tag} · ticket #{ticket.id}",
         f"  │ buyer: {handoff.buyer_name or 'unknown'} · language {handoff.language}"
         f" · country {handoff.country or '?'}{' · VIP' if handoff.vip else ''}",
     ]

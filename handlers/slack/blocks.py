@@ -10,10 +10,10 @@ from zoneinfo import ZoneInfo
 from escalation.priority import Priority
 from escalation.tickets import HandOff, TicketState, TicketView
 from handlers.slack.payloads import BACK_TO_BOT, CLAIM, PRIORITY, RESOLVE, escape
+from handlers.tags import PRIORITY_MARK, priority_tag
 
 Block = dict[str, Any]
 
-PRIORITY_MARK = {Priority.P1: "🔴", Priority.P2: "🟠", Priority.P3: "🟡"}
 _STATE_LABEL = {
     TicketState.OPEN: "🆕 Open — nobody has claimed it",
     TicketState.CLAIMED: "🙋 Claimed",
@@ -23,12 +23,6 @@ _STATE_LABEL = {
 _TRANSCRIPT_LINES = 8
 _LINE_CHARS = 280
 _SECTION_CHARS = 2900  # Slack's section text limit is 3000
-
-
-def priority_tag(priority: Priority, category: str | None) -> str:
-    """`🔴 P1 · counterfeit`."""
-    what = (category or "human request").replace("_", " ")
-    return f"{PRIORITY_MARK[priority]} {priority.value} · {what}"
 
 
 def slack_date(at: datetime, fallback_format: str = "%Y-%m-%d %H:%M UTC") -> str:
