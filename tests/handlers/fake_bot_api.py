@@ -19,8 +19,10 @@ from typing import Any
 from aiogram import Bot, Dispatcher
 from aiohttp import web
 
-from bot.config import DatabaseSettings, FaqSettings, Settings, TelegramSettings
+from bot.config import DatabaseSettings, FaqSettings, Settings, SlackSettings, TelegramSettings
+from bot.storage.database import create_engine, session_factory
 from bot.storage.inbox import SqlInbox
+from bot.storage.sent_messages import SqlSentMessages
 from bot.wiring import App, build_app
 from escalation.sla import Clock
 from handlers.i18n import Translator
@@ -119,6 +121,17 @@ class FakeBotApi:
             if "text" in params:
                 message["text"] = params["text"]
             return message
+        if method == "editMessageText":
+            # Telegram answers an edit with the edited message.
+            message = {
+                "message_id": int(params["message_id"]),
+                "date": 1_790_000_000,
+                "edit_date": 1_790_000_100,
+                "chat": {"id": int(params["chat_id"]), "type": "private"},
+                "from": BOT_USER,
+                "text": params["text"],
+            }
+            return message
         return True
 
 
@@ -167,12 +180,14 @@ async def telegram_harness(
     pace: Pace = NO_PACING,
     clock: Clock | None = None,
     monotonic: Callable[[], float] | None = None,
+    slack: SlackSettings | None = None,
 ) -> AsyncIterator[TelegramHarness]:
     faq = FaqSettings(live_reload=False) if faq_dir is None else FaqSettings(dir=faq_dir, live_reload=False)
     settings = Settings(
         database=DatabaseSettings(url=f"sqlite+aiosqlite:///{tmp_path}/telegram.db"),
         telegram=TelegramSettings(token=token, api_base_url=api_base_url),
         faq=faq,
+        slack=slack or SlackSettings(),
     )
     bot = create_bot(token, api_base_url)
     translator = Translator()
@@ -182,8 +197,16 @@ async def telegram_harness(
         await holder[0].set_blocked(TELEGRAM_CHANNEL, chat_id, blocked=True)
 
     pacer = Pacer(pace) if monotonic is None else Pacer(pace, monotonic=monotonic)
-    sender = TelegramSender(bot, translator, on_blocked=blocked, pacer=pacer)
-    app = await build_app(settings, senders={TELEGRAM_CHANNEL: sender}, clock=clock)
+    # Wired like `borderdesk run`: the sender reads the outbox to find an edited reply's message id.
+    engine = create_engine(settings.database)
+    sender = TelegramSender(
+        bot,
+        translator,
+        on_blocked=blocked,
+        pacer=pacer,
+        sent_messages=SqlSentMessages(session_factory(engine)),
+    )
+    app = await build_app(settings, senders={TELEGRAM_CHANNEL: sender}, clock=clock, engine=engine)
     inbox = SqlInbox(app.sessions, app.clock)
     holder.append(inbox)
     flood_control = FloodControl(*flood) if monotonic is None else FloodControl(*flood, monotonic=monotonic)

@@ -15,6 +15,7 @@ from aiohttp.test_utils import TestClient, TestServer
 from sqlalchemy import func, select
 
 from bot.storage import models
+from escalation.agent_desk import AgentDesk
 from escalation.conversation import Reply, ReplyKey
 from escalation.ports import DESK_CHANNEL
 from escalation.sla import ManualClock
@@ -311,3 +312,179 @@ async def test_edited_question_is_answered_again(harness: Any, webhook: Any, api
     await _deliver(harness)
 
     assert len(api.sent()) == 2
+
+
+# --- agents' edits of relayed messages (outbox kind "reply_edit") ------------------------------
+
+
+async def _queue(harness: Any, payload: dict[str, Any], destination: str = "77") -> int:
+    async with harness.app.sessions() as session, session.begin():
+        item = models.OutboxItem(
+            channel="telegram",
+            destination=destination,
+            payload=payload,
+            status="pending",
+            attempts=0,
+            next_attempt_at=START,
+            created_at=START,
+        )
+        session.add(item)
+        await session.flush()
+        return item.id
+
+
+def _agent_reply(text: str) -> dict[str, Any]:
+    return Reply(ReplyKey.AGENT_MESSAGE, "en", text=text, params={"agent": "Mia"}).to_payload()
+
+
+async def _edit_of(harness: Any, original: int, text: str) -> int:
+    return await _queue(harness, {"kind": "reply_edit", "reply": _agent_reply(text), "edit_of": original})
+
+
+async def _ticket_of(harness: Any, chat_id: str) -> int:
+    async with harness.app.sessions() as session:
+        ticket_id = await session.scalar(
+            select(models.Ticket.id)
+            .join(models.Buyer, models.Buyer.id == models.Ticket.buyer_id)
+            .where(models.Buyer.channel_user_id == chat_id)
+        )
+    assert ticket_id is not None
+    return int(ticket_id)
+
+
+async def _row(harness: Any, item_id: int) -> models.OutboxItem:
+    async with harness.app.sessions() as session:
+        row: models.OutboxItem | None = await session.get(models.OutboxItem, item_id)
+    assert row is not None
+    return row
+
+
+async def test_agent_edit_replaces_the_text_of_the_buyers_copy(harness: Any, webhook: Any, api: Any) -> None:
+    """An agent's edit in the desk becomes editMessageText on the message the buyer received."""
+    await _post(
+        webhook,
+        _update(
+            message=_message(text="/human", entities=[{"type": "bot_command", "offset": 0, "length": 6}])
+        ),
+    )
+    agents = AgentDesk.beside(harness.app.desk.services)
+    await agents.reply(
+        await _ticket_of(harness, "77"), agent="Mia", text="Refund in 3 days", desk_ref="CDESK:1.1:1.2"
+    )
+    await _deliver(harness)
+    original = api.sent()[-1]
+    original_id = next(
+        row.channel_message_id for row in await _outbox(harness, "telegram") if row.payload.get("desk_ref")
+    )
+
+    assert await agents.edit_relayed("CDESK:1.1:1.2", agent="Mia", text="Refund in 2 days") is not None
+    await _deliver(harness)
+
+    [edit] = api.sent("editMessageText")
+    expected = harness.translator.render(Reply.from_payload(_agent_reply("Refund in 2 days")))
+    assert (str(edit["chat_id"]), str(edit["message_id"]), edit["text"]) == ("77", original_id, expected)
+    assert "Refund in 3 days" in original["text"]
+    assert len(api.sent()) == 2  # the ticket confirmation and the original reply: nothing re-sent
+    edit_row = (await _outbox(harness, "telegram"))[-1]
+    assert (edit_row.status, edit_row.channel_message_id) == ("sent", original_id)
+
+
+async def test_edit_with_unchanged_text_counts_as_delivered(harness: Any, api: Any) -> None:
+    """Telegram's "message is not modified" means the buyer already sees that text."""
+    original = await _queue(harness, {"kind": "reply", "reply": _agent_reply("Refund in 3 days")})
+    api.fail_next(
+        "editMessageText",
+        fake.Failure(400, "Bad Request: message is not modified: specified new message content is the same"),
+    )
+    edit = await _edit_of(harness, original, "Refund in 3 days")
+    await _deliver(harness)
+
+    assert (await _row(harness, edit)).status == "sent"
+
+
+async def test_edit_of_a_message_telegram_no_longer_has_is_undeliverable_with_the_reason(
+    harness: Any, api: Any
+) -> None:
+    """A message the buyer deleted (or too old to edit) fails the edit for good, saying why."""
+    original = await _queue(harness, {"kind": "reply", "reply": _agent_reply("Refund in 3 days")})
+    api.fail_next("editMessageText", fake.Failure(400, "Bad Request: message to edit not found"))
+    edit = await _edit_of(harness, original, "Refund in 2 days")
+    await _deliver(harness)
+
+    row = await _row(harness, edit)
+    assert row.status == "failed"
+    assert "message to edit not found" in (row.last_error or "")
+    assert len(api.sent("editMessageText")) == 1
+
+
+async def test_rate_limited_edit_waits_retry_after_without_using_an_attempt(
+    harness: Any, api: Any, clock: ManualClock
+) -> None:
+    """A 429 on editMessageText reschedules the edit for retry_after seconds, then it goes out."""
+    original = await _queue(harness, {"kind": "reply", "reply": _agent_reply("Refund in 3 days")})
+    api.fail_next("editMessageText", fake.TOO_MANY_REQUESTS)
+    edit = await _edit_of(harness, original, "Refund in 2 days")
+    await _deliver(harness)
+
+    row = await _row(harness, edit)
+    assert (row.status, row.next_attempt_at, row.attempts) == ("pending", START + timedelta(seconds=7), 0)
+    clock.advance(timedelta(seconds=7))
+    await _deliver(harness)
+    assert (await _row(harness, edit)).status == "sent"
+    assert len(api.sent("editMessageText")) == 2
+
+
+async def test_edit_waits_for_its_original_to_be_delivered(
+    harness: Any, api: Any, clock: ManualClock
+) -> None:
+    """An edit queued while the original reply is still retrying goes out only after it, as an edit."""
+    api.fail_next("sendMessage", fake.BAD_GATEWAY)
+    original = await _queue(harness, {"kind": "reply", "reply": _agent_reply("Refund in 3 days")})
+    edit = await _edit_of(harness, original, "Refund in 2 days")
+    await _deliver(harness)
+
+    row = await _row(harness, edit)
+    assert (row.status, row.attempts) == ("pending", 0)
+    assert api.sent("editMessageText") == []
+
+    clock.advance(timedelta(minutes=1))
+    await _deliver(harness)
+    sent = api.sent()[-1]  # the first attempt got the 502
+    [edited] = api.sent("editMessageText")
+    assert str(edited["message_id"]) == (await _row(harness, original)).channel_message_id
+    assert "Refund in 3 days" in sent["text"]
+    assert (await _row(harness, edit)).status == "sent"
+
+
+async def test_edit_of_a_failed_original_is_undeliverable(harness: Any, api: Any) -> None:
+    """When the original never reached the buyer, there is nothing to edit: the agent learns why."""
+    api.fail_next("sendMessage", fake.BLOCKED)
+    original = await _queue(harness, {"kind": "reply", "reply": _agent_reply("Refund in 3 days")})
+    edit = await _edit_of(harness, original, "Refund in 2 days")
+    await _deliver(harness)
+
+    row = await _row(harness, edit)
+    assert row.status == "failed"
+    assert "never reached the buyer" in (row.last_error or "")
+    assert "blocked" in (row.last_error or "")
+
+
+async def test_edit_of_a_split_reply_rewrites_the_first_part_and_removes_the_rest(
+    harness: Any, api: Any
+) -> None:
+    """A long original sent in three parts, edited to a short text: part one is edited, two and three deleted."""
+    paragraph = ("Customs rules differ by country. " * 40).strip()
+    original = await _queue(harness, {"kind": "reply", "reply": _agent_reply("\n\n".join([paragraph] * 8))})
+    await _deliver(harness)
+    part_ids = [str(part_id) for part_id in range(101, 101 + len(api.sent()))]
+    assert len(part_ids) == 3
+    assert (await _row(harness, original)).channel_message_id == ",".join(part_ids)
+
+    edit = await _edit_of(harness, original, "Sorry, wrong ticket: your parcel cleared customs today.")
+    await _deliver(harness)
+
+    [edited] = api.sent("editMessageText")
+    assert str(edited["message_id"]) == part_ids[0]
+    assert "cleared customs today" in edited["text"]
+    assert sorted(str(call["message_id"]) for call in api.sent("deleteMessage")) == part_ids[1:]
+    assert (await _row(harness, edit)).channel_message_id == part_ids[0]
