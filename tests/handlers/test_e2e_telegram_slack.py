@@ -5,16 +5,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import importlib.util
 import itertools
 import json
 import socket
-import sys
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from types import ModuleType
 from typing import Any, TypeVar
 from urllib.parse import urlencode
 
@@ -32,23 +29,9 @@ from handlers.slack.runner import EVENTS_PATH, serve_slack, slack_senders
 from handlers.telegram import TELEGRAM_CHANNEL
 from handlers.telegram.files import TelegramFiles
 from handlers.telegram.serve import run_polling
-
-HERE = Path(__file__).resolve().parent
-
-
-def _load(name: str, path: Path) -> ModuleType:
-    spec = importlib.util.spec_from_file_location(name, path)
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-emulation = _load("telegram_emulator_client", HERE / "telegram_emulator" / "emulator.py")
-fake_telegram = _load("telegram_fake_bot_api", HERE / "fake_bot_api.py")
-fake_slack_api = _load("slack_fake_web_api", HERE / "fake_slack_api.py")
+from tests.handlers import fake_bot_api as fake_telegram
+from tests.handlers import fake_slack_api
+from tests.handlers.telegram_emulator import emulator as emulation
 
 TOKEN = "2002:E2E-SLACK"
 SIGNING_SECRET = "e2e-signing-secret"

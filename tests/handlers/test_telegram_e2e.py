@@ -4,12 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import importlib.util
 import itertools
-import sys
 from collections.abc import AsyncIterator, Iterator
-from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import pytest
@@ -20,22 +16,9 @@ from bot.storage import models
 from escalation.conversation import Reply, ReplyKey
 from knowledge.languages import SUPPORTED_LANGUAGES
 from knowledge.service import KnowledgeAnswer, KnowledgeSuggestions
+from tests.handlers import fake_bot_api as fake
+from tests.handlers.telegram_emulator import emulator as emulation
 
-HERE = Path(__file__).resolve().parent
-
-
-def _load(name: str, path: Path) -> ModuleType:
-    spec = importlib.util.spec_from_file_location(name, path)
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-emulation = _load("telegram_emulator_client", HERE / "telegram_emulator" / "emulator.py")
-fake = _load("telegram_fake_bot_api", HERE / "fake_bot_api.py")
 _users = itertools.count(501)
 # One emulator and one running BorderDesk for the module (start-up loads the whole FAQ); every test
 # plays a different buyer.

@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import pytest
@@ -20,23 +17,10 @@ from escalation.conversation import Reply, ReplyKey
 from escalation.ports import DESK_CHANNEL
 from escalation.sla import ManualClock
 from handlers.telegram.serve import SECRET_HEADER, WebhookIntake, replay_pending
+from tests.handlers import fake_bot_api as fake
 
-HERE = Path(__file__).resolve().parent
 START = datetime(2026, 11, 20, 10, 0, tzinfo=UTC)
 SECRET = "s3cret-token_for-tests"
-
-
-def _load(name: str, path: Path) -> ModuleType:
-    spec = importlib.util.spec_from_file_location(name, path)
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-fake = _load("telegram_fake_bot_api", HERE / "fake_bot_api.py")
 
 
 @pytest.fixture
