@@ -30,6 +30,7 @@ class SlaScheduler:
         clock: Clock,
         *,
         poll_interval: timedelta = timedelta(seconds=30),
+        retry: timedelta = timedelta(seconds=1),
         autorun: bool = True,
     ) -> None:
         """`autorun=False` arms jobs without running them: tests drive `wake()` under a manual clock."""
@@ -37,6 +38,7 @@ class SlaScheduler:
         self._autorun = autorun
         self._clock = clock
         self._poll_interval = poll_interval
+        self._retry = retry  # before trying again clocks that were due but held by another worker
         self._scheduler: AsyncIOScheduler | None = None
         self._armed_at: datetime | None = None
         # One firing at a time in this process: the wake-up and the poll may coincide.
@@ -85,17 +87,35 @@ class SlaScheduler:
             self._arm(hint)
 
     async def wake(self) -> int:
-        """Fire what is due now and arm the next wake-up from the database."""
+        """Fire what is due now, drain what fell due meanwhile, and arm the next wake-up from the database.
+
+        A burst is drained oldest-first in bounded batches (`SlaTracker.batch_size`) without a
+        round trip through the scheduler between them; the next deadline is armed only once the
+        store has nothing due left that this process can take.
+        """
         if self._scheduler is None:
             return 0
+        fired = 0
         async with self._firing:
             try:
-                fired = await self._tracker.fire_due(self._clock.now())
-                self._tracker.take_hint()  # the query below sees everything committed so far
-                earliest = await self._tracker.next_wakeup()
+                while True:
+                    now = self._clock.now()
+                    fired += await self._tracker.fire_due(now)
+                    self._tracker.take_hint()  # the query below sees everything committed so far
+                    earliest = await self._tracker.next_wakeup()
+                    if earliest is None or self._scheduler is None:
+                        break
+                    if earliest <= now:
+                        # Due when we fired yet still pending: another worker holds it. Look
+                        # again shortly rather than spin (it normally fires it meanwhile).
+                        earliest = now + self._retry
+                        break
+                    if earliest > self._clock.now():
+                        break
+                    # Otherwise it fell due while we fired: drain it now, oldest first.
             except Exception:  # a database hiccup must not kill the timers: the poll tries again
                 logger.exception("SLA timers: firing failed; retrying at the next poll")
-                return 0
+                return fired
         self._armed_at = None
         if earliest is not None:
             self._arm(earliest)

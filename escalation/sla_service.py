@@ -14,7 +14,7 @@ The deadlines live in the store (`SlaStore`); whatever schedules wake-ups only a
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any, Protocol
@@ -170,7 +170,11 @@ class TicketActivity:
 
 
 class SlaStore(Protocol):
-    """Clock rows, inside the desk's unit of work (its `commit()` commits them too)."""
+    """Clock rows, inside the desk's unit of work (its `commit()` commits them too).
+
+    The `*_all` / bulk methods serve `fire_due`: one batch of due clocks is read and written with a
+    handful of statements instead of a round trip per clock.
+    """
 
     async def load(self, ticket_id: int) -> SlaClock | None:
         """The ticket's clock, locked against concurrent firing until the unit of work ends."""
@@ -188,6 +192,22 @@ class SlaStore(Protocol):
         ...
 
     async def earliest_due(self) -> datetime | None: ...
+
+    async def tickets(self, ticket_ids: Collection[int]) -> Mapping[int, TicketView]:
+        """The tickets of a batch of clocks (missing ids are absent)."""
+        ...
+
+    async def save_all(self, clocks: Sequence[SlaClock], *, at: datetime) -> None:
+        """Write back clocks that `claim_due` returned (their rows exist)."""
+        ...
+
+    async def record_events(self, events: Sequence[tuple[int, TicketChange]]) -> None:
+        """Add event-only ticket changes (no state, priority or claim change): the event and `updated_at`."""
+        ...
+
+    async def enqueue_all(self, items: Sequence[Outgoing], *, at: datetime) -> None:
+        """Queue outbox rows, exactly as `DeskStore.enqueue` would one by one."""
+        ...
 
 
 class SlaStoreFor(Protocol):
@@ -209,6 +229,16 @@ class _Hint:
     def note(self, due: datetime | None) -> None:
         if due is not None and (self.earliest is None or due < self.earliest):
             self.earliest = due
+
+
+@dataclass(frozen=True)
+class _Breach:
+    """A breach announced in a firing batch whose ticket-level consequences are still to apply."""
+
+    ticket: TicketView
+    timer: SlaTimer
+    policy: SlaPolicy
+    tell_buyer: bool  # first-response breach and the buyer has not had the polite note yet
 
 
 @dataclass
@@ -299,17 +329,19 @@ class SlaTracker:
     # --- firing side --------------------------------------------------------------------------
 
     async def fire_due(self, now: datetime) -> int:
-        """Announce every clock due by `now`; returns how many alerts were queued.
+        """Announce every clock due by `now`, earliest first; returns how many alerts were queued.
 
-        Works in batches of `batch_size`, one transaction each: state and consequences commit together.
+        Works in batches of at most `batch_size`, one transaction each: the batch's clock states,
+        alerts and ticket events are written together with a few bulk statements, and commit
+        with every consequence or not at all. A big backlog is thus drained oldest-first in
+        bounded transactions that never hold the database for long.
         """
         fired = 0
         while True:
             async with self.stores() as desk:
                 clocks = self.clocks(desk)
                 due = await clocks.claim_due(now, limit=self.batch_size)
-                for record in due:
-                    fired += await self._fire(desk, clocks, record, now)
+                fired += await self._fire_batch(desk, clocks, due, now)
                 await desk.commit()
             if due:
                 self.on_commit()
@@ -326,53 +358,78 @@ class SlaTracker:
         earliest, self._hint.earliest = self._hint.earliest, None
         return earliest
 
-    async def _fire(self, desk: DeskStore, clocks: SlaStore, record: SlaClock, now: datetime) -> int:
-        ticket = await desk.ticket(record.ticket_id)
-        if ticket is None:
-            await clocks.save(replace(record, next_due_at=None), at=now)
+    async def _fire_batch(
+        self, desk: DeskStore, clocks: SlaStore, due: Sequence[SlaClock], now: datetime
+    ) -> int:
+        if not due:
             return 0
-        policy = self.policies.for_ticket(record.priority, vip=record.vip)
-        decided = due_timers(record.state, policy, now)
-        # The new state is written first: whatever follows commits with it or not at all.
-        record = await self._save(clocks, replace(record, state=decided.state), ticket, now)
-        if not decided.timers or not ticket.state.is_active:
-            return 0
-        timer = decided.timers[0]
-        actions = (
-            sorted(action.value for action in policy.breach_actions(timer.kind)) if timer.is_breach else []
-        )
-        await desk.enqueue(self._alert(ticket, timer, policy, record, actions), at=now)
-        event = TicketEventKind.SLA_BREACH if timer.is_breach else TicketEventKind.SLA_REMINDER
-        changed = await desk.change_ticket(
-            ticket.id,
-            TicketChange(
-                event=event,
-                actor=SLA_ACTOR,
-                at=now,
-                data={"clock": timer.kind.value, "point": timer.point, "due_at": timer.due_at.isoformat()},
-            ),
-        )
-        if timer.is_breach:
-            changed = await self._breach(
-                desk, clocks=clocks, record=record, ticket=changed, timer=timer, policy=policy, now=now
-            )
-        if changed.priority is not ticket.priority or changed.claimed_by != ticket.claimed_by:
-            await desk.enqueue(ticket_update(changed), at=now)
-            await self.ticket_changed(desk, changed, now)  # reschedules under the new priority
-        return 1
+        tickets = await clocks.tickets([claimed.ticket_id for claimed in due])
+        saved: list[SlaClock] = []
+        alerts: list[Outgoing] = []
+        events: list[tuple[int, TicketChange]] = []
+        breaches: list[_Breach] = []
+        for claimed in due:
+            record, timer, policy = self._decide(claimed, tickets.get(claimed.ticket_id), now)
+            saved.append(record)
+            ticket = tickets.get(claimed.ticket_id)
+            if timer is None or ticket is None:
+                continue
+            alerts.append(self._alert(ticket, timer, policy, record))
+            events.append((ticket.id, self._timer_event(timer, now)))
+            if timer.is_breach:
+                tell_buyer = record.buyer_updated and not claimed.buyer_updated
+                breaches.append(_Breach(ticket, timer, policy, tell_buyer))
+        # The new states are written first: whatever follows commits with them or not at all.
+        await clocks.save_all(saved, at=now)
+        for record in saved:
+            self._hint.note(record.next_due_at)
+        await clocks.record_events(events)
+        await clocks.enqueue_all(alerts, at=now)
+        # Breach consequences change tickets one by one (rare next to reminders): after the
+        # bulk writes, so a ticket's events read breach → priority raise → release.
+        for breach in breaches:
+            changed = await self._breach(desk, breach, now)
+            if (
+                changed.priority is not breach.ticket.priority
+                or changed.claimed_by != breach.ticket.claimed_by
+            ):
+                await desk.enqueue(ticket_update(changed), at=now)
+                await self.ticket_changed(desk, changed, now)  # reschedules under the new priority
+        return len(alerts)
 
-    async def _breach(
-        self,
-        desk: DeskStore,
-        *,
-        clocks: SlaStore,
-        record: SlaClock,
-        ticket: TicketView,
-        timer: SlaTimer,
-        policy: SlaPolicy,
-        now: datetime,
-    ) -> TicketView:
-        actions = policy.breach_actions(timer.kind)
+    def _decide(
+        self, record: SlaClock, ticket: TicketView | None, now: datetime
+    ) -> tuple[SlaClock, SlaTimer | None, SlaPolicy]:
+        """The clock as it must be saved, and the one timer to announce (None: nothing to say)."""
+        policy = self.policies.for_ticket(record.priority, vip=record.vip)
+        if ticket is None:
+            return replace(record, next_due_at=None), None, policy
+        decided = due_timers(record.state, policy, now)
+        active = ticket.state.is_active
+        record = replace(
+            record,
+            state=decided.state,
+            next_due_at=next_due(decided.state, policy) if active else None,
+        )
+        if not decided.timers or not active:
+            return record, None, policy
+        timer = decided.timers[0]
+        if timer.kind is ClockKind.FIRST_RESPONSE and timer.is_breach:
+            record = replace(record, buyer_updated=True)  # the polite note goes out with this breach
+        return record, timer, policy
+
+    @staticmethod
+    def _timer_event(timer: SlaTimer, now: datetime) -> TicketChange:
+        return TicketChange(
+            event=TicketEventKind.SLA_BREACH if timer.is_breach else TicketEventKind.SLA_REMINDER,
+            actor=SLA_ACTOR,
+            at=now,
+            data={"clock": timer.kind.value, "point": timer.point, "due_at": timer.due_at.isoformat()},
+        )
+
+    async def _breach(self, desk: DeskStore, breach: _Breach, now: datetime) -> TicketView:
+        ticket = breach.ticket
+        actions = breach.policy.breach_actions(breach.timer.kind)
         if BreachAction.RAISE_PRIORITY in actions and ticket.priority.raised() is not ticket.priority:
             ticket = await desk.change_ticket(
                 ticket.id,
@@ -396,9 +453,8 @@ class SlaTracker:
                     data={"because": "sla_breach", "released": ticket.claimed_by},
                 ),
             )
-        if timer.kind is ClockKind.FIRST_RESPONSE and not record.buyer_updated:
+        if breach.tell_buyer:  # the clock saved with the batch already says the buyer was told
             await self._tell_buyer(desk, ticket, now)
-            await clocks.save(replace(record, buyer_updated=True), at=now)
         return ticket
 
     @staticmethod
@@ -418,9 +474,10 @@ class SlaTracker:
         )
 
     @staticmethod
-    def _alert(
-        ticket: TicketView, timer: SlaTimer, policy: SlaPolicy, record: SlaClock, actions: list[str]
-    ) -> Outgoing:
+    def _alert(ticket: TicketView, timer: SlaTimer, policy: SlaPolicy, record: SlaClock) -> Outgoing:
+        actions = (
+            sorted(action.value for action in policy.breach_actions(timer.kind)) if timer.is_breach else []
+        )
         plan = planned_timers(record.state, policy)
         deadline = next((t.due_at for t in plan if t.is_breach), timer.due_at)
         return Outgoing(

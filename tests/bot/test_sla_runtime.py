@@ -452,6 +452,106 @@ async def test_several_workers_on_postgresql_share_due_clocks_without_duplicates
             await engine.dispose()
 
 
+async def test_a_burst_bigger_than_a_batch_is_drained_oldest_first_each_once(rig: Rig) -> None:
+    """Seven reminders due at once go out in deadline order over bounded batches, one alert and event each."""
+    tickets = []
+    for minute in range(7):
+        rig.clock.set(START + timedelta(minutes=minute))
+        tickets.append(await rig.open_ticket(f"buyer{minute}"))
+    rig.tracker.batch_size = 3
+    assert await rig.fire_at(START + timedelta(hours=5)) == 7
+    alerts = await rig.alerts()
+    assert [alert["ticket_id"] for alert in alerts] == tickets
+    assert {alert["point"] for alert in alerts} == {"reminder:0.5"}
+    for ticket in tickets:
+        assert (await rig.events(ticket)).count("sla_reminder") == 1
+        assert await rig.next_due(ticket) == START + timedelta(hours=6, minutes=24 + tickets.index(ticket))
+    assert await rig.fire_at(START + timedelta(hours=5)) == 0
+
+
+class SteppingClock(ManualClock):
+    """A manual clock that, once told, shows the next of some instants each time it is read (time passing)."""
+
+    def __init__(self, start: datetime) -> None:
+        super().__init__(start)
+        self.upcoming: list[datetime] = []
+
+    def now(self) -> datetime:
+        if self.upcoming:
+            self.set(self.upcoming.pop(0))
+        return super().now()
+
+
+async def test_a_wake_up_also_fires_what_fell_due_while_it_was_firing(url: str) -> None:
+    """A deadline that passes while the wake-up fires is drained in the same wake-up, then the next is armed."""
+    clock = SteppingClock(START)
+    async with rig_on(url, clock, policies()) as rig:
+        first = await rig.open_ticket("ana")
+        clock.set(START + timedelta(hours=1))
+        second = await rig.open_ticket("ben")
+        await rig.scheduler.start()
+        try:
+            # The wake-up starts at 4 h (ana's first reminder); by the time it has fired, it is 5 h (ben's).
+            clock.upcoming = [START + timedelta(hours=4), START + timedelta(hours=5)]
+            assert await rig.scheduler.wake() == 2
+            assert [a["ticket_id"] for a in await rig.alerts()] == [first, second]
+            assert rig.scheduler.armed_at == START + timedelta(hours=6, minutes=24)
+        finally:
+            await rig.scheduler.stop()
+
+
+async def test_two_processes_on_one_sqlite_file_announce_each_clock_once(
+    url: str, clock: ManualClock
+) -> None:
+    """Two firers racing on the same SQLite database queue for its write lock: every breach is announced once."""
+    sla = policies(reminders=())
+    async with rig_on(url, clock, sla) as setup:
+        tickets = [await setup.open_ticket(f"buyer{n}") for n in range(12)]
+    clock.set(START + timedelta(hours=9))
+    engines = [create_async_engine(url) for _ in range(2)]
+    try:
+        workers = [build_rig(engine, clock, sla) for engine in engines]
+        for worker in workers:
+            worker.tracker.batch_size = 5
+        fired = await asyncio.gather(*(w.tracker.fire_due(clock.now()) for w in workers))
+        assert sum(fired) == len(tickets)
+        alerts = await workers[0].alerts()
+        assert sorted(a["ticket_id"] for a in alerts) == tickets
+    finally:
+        for engine in engines:
+            await engine.dispose()
+
+
+async def test_firing_waits_for_a_busy_sqlite_writer_and_leaves_its_busy_timeout_as_found(
+    url: str, clock: ManualClock
+) -> None:
+    """While another connection writes, the firing waits for the lock, then fires; the pooled connection keeps its timeout."""
+    async with rig_on(url, clock, policies(reminders=())) as setup:
+        ticket = await setup.open_ticket("ana")
+    engine = create_async_engine(url, pool_size=1, max_overflow=0)  # one connection, reused
+    try:
+        rig = build_rig(engine, clock, policies(reminders=()))
+        async with engine.connect() as connection:
+            timeout_before = (await connection.exec_driver_sql("PRAGMA busy_timeout")).scalar()
+        writer = create_async_engine(url)
+        try:
+            async with writer.connect() as holding:
+                await holding.exec_driver_sql("BEGIN IMMEDIATE")
+                firing = asyncio.create_task(rig.fire_at(START + timedelta(hours=9)))
+                for _ in range(20):  # let the firing try (and fail) to take the lock a few times
+                    await asyncio.sleep(0)
+                assert not firing.done()
+                await holding.commit()
+                assert await firing == 1
+        finally:
+            await writer.dispose()
+        async with engine.connect() as connection:
+            assert (await connection.exec_driver_sql("PRAGMA busy_timeout")).scalar() == timeout_before
+        assert [a["ticket_id"] for a in await rig.alerts()] == [ticket]
+    finally:
+        await engine.dispose()
+
+
 async def test_build_app_wires_the_timers_into_the_desk(sqlite_url: str, clock: ManualClock) -> None:
     """The composition root gives every new ticket a clock and exposes a startable scheduler."""
     app = await build_app(Settings(database=DatabaseSettings(url=sqlite_url)), senders={}, clock=clock)

@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import AsyncIterator, Collection, Mapping, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any, cast
 
-from escalation.ports import ConversationRecord, DeskStore
+from escalation.ports import ConversationRecord, DeskStore, Outgoing, TicketChange
 from escalation.priority import Priority
 from escalation.sla import (
     ClockKind,
     SlaPolicies,
+    SlaPolicy,
     SlaState,
+    next_due,
     on_buyer_message,
     on_ticket_opened,
     on_waiting_for_buyer,
@@ -29,6 +33,10 @@ class MemoryClocks:
 
     rows: dict[int, SlaClock] = field(default_factory=dict)
     activity_of: dict[int, TicketActivity] = field(default_factory=dict)
+    tickets_by_id: dict[int, TicketView] = field(default_factory=dict)
+    events: list[tuple[int, TicketChange]] = field(default_factory=list)
+    outbox: list[Outgoing] = field(default_factory=list)
+    claims: list[list[int]] = field(default_factory=list)  # ticket ids of each claimed batch
 
     async def load(self, ticket_id: int) -> SlaClock | None:
         return self.rows.get(ticket_id)
@@ -41,10 +49,34 @@ class MemoryClocks:
 
     async def claim_due(self, now: datetime, *, limit: int) -> list[SlaClock]:
         due = [c for c in self.rows.values() if c.next_due_at is not None and c.next_due_at <= now]
-        return sorted(due, key=lambda c: c.next_due_at or now)[:limit]
+        batch = sorted(due, key=lambda c: c.next_due_at or now)[:limit]
+        self.claims.append([c.ticket_id for c in batch])
+        return batch
 
     async def earliest_due(self) -> datetime | None:
         return min((c.next_due_at for c in self.rows.values() if c.next_due_at), default=None)
+
+    async def tickets(self, ticket_ids: Collection[int]) -> Mapping[int, TicketView]:
+        return {i: self.tickets_by_id[i] for i in ticket_ids if i in self.tickets_by_id}
+
+    async def save_all(self, clocks: Sequence[SlaClock], *, at: datetime) -> None:
+        self.rows.update((clock.ticket_id, clock) for clock in clocks)
+
+    async def record_events(self, events: Sequence[tuple[int, TicketChange]]) -> None:
+        self.events.extend(events)
+
+    async def enqueue_all(self, items: Sequence[Outgoing], *, at: datetime) -> None:
+        self.outbox.extend(items)
+
+
+@dataclass
+class CommitCounter:
+    """The only part of a desk unit of work a batch of reminders needs: its commit."""
+
+    commits: int = 0
+
+    async def commit(self) -> None:
+        self.commits += 1
 
 
 class VipConversations:
@@ -161,3 +193,38 @@ async def test_reopened_ticket_starts_a_next_response_clock() -> None:
     await track.ticket_changed(desk(), ticket(first_response_at=answered), reopened)
     state = clocks.rows[1].state
     assert (state.clock, state.started_at) == (ClockKind.NEXT_RESPONSE, reopened)
+
+
+def waiting_clocks(count: int, policy: SlaPolicy) -> MemoryClocks:
+    """`count` P3 tickets opened a minute apart, newest first, none answered yet."""
+    clocks = MemoryClocks()
+    for n in range(count):
+        ticket_id = count - n
+        state = on_ticket_opened(START + timedelta(minutes=ticket_id))
+        due = next_due(state, policy)
+        clocks.rows[ticket_id] = SlaClock(ticket_id, state, Priority.P3, next_due_at=due)
+        clocks.tickets_by_id[ticket_id] = TicketView(
+            ticket_id, ticket_id, TicketState.OPEN, Priority.P3, TicketReason.HUMAN_REQUEST, opened_at=START
+        )
+    return clocks
+
+
+async def test_a_backlog_fires_oldest_first_in_bounded_batches_each_committed_once() -> None:
+    """Seven reminders due at once go out earliest deadline first, three per unit of work, each once."""
+    policy = SlaPolicies.defaults().standard[Priority.P3]
+    clocks = waiting_clocks(7, policy)
+    desk_uow = CommitCounter()
+
+    @asynccontextmanager
+    async def stores() -> AsyncIterator[DeskStore]:
+        yield cast(DeskStore, desk_uow)
+
+    track = replace(tracker(clocks), stores=stores, batch_size=3)
+    late = START + timedelta(hours=13)
+    assert await track.fire_due(late) == 7
+    assert clocks.claims == [[1, 2, 3], [4, 5, 6], [7]]
+    assert desk_uow.commits == 3
+    assert [item.payload["ticket_id"] for item in clocks.outbox] == [1, 2, 3, 4, 5, 6, 7]
+    assert [change.event.value for _, change in clocks.events] == ["sla_reminder"] * 7
+    assert all(clock.next_due_at and clock.next_due_at > late for clock in clocks.rows.values())
+    assert await track.fire_due(late) == 0
