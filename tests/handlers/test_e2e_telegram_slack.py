@@ -93,20 +93,28 @@ class Running:
         ):
             return response.status
 
-    async def sent_reply(self, text: str) -> Reply:
-        """The reply the desk decided on, found by the text the buyer received."""
-        async with self.app.sessions() as session:
-            rows = (
-                await session.scalars(
-                    select(models.OutboxItem).where(
-                        models.OutboxItem.channel == TELEGRAM_CHANNEL, models.OutboxItem.status == "sent"
+    async def sent_reply(self, text: str, *, within: float = 30.0) -> Reply:
+        """The reply the desk decided on, found by the text the buyer received.
+
+        The outbox marks a row sent in the transaction that follows the send, so the buyer can see
+        the message a moment before the row says so: look again until it does (or give up).
+        """
+        deadline = asyncio.get_running_loop().time() + within
+        while True:
+            async with self.app.sessions() as session:
+                rows = (
+                    await session.scalars(
+                        select(models.OutboxItem).where(
+                            models.OutboxItem.channel == TELEGRAM_CHANNEL, models.OutboxItem.status == "sent"
+                        )
                     )
-                )
-            ).all()
-        replies = [Reply.from_payload(row.payload["reply"]) for row in rows]
-        matching = [reply for reply in replies if self.translator.render(reply) == text]
-        assert matching, f"no sent reply renders as {text!r}"
-        return matching[0]
+                ).all()
+            replies = [Reply.from_payload(row.payload["reply"]) for row in rows]
+            matching = [reply for reply in replies if self.translator.render(reply) == text]
+            if matching:
+                return matching[0]
+            assert asyncio.get_running_loop().time() < deadline, f"no sent reply renders as {text!r}"
+            await asyncio.sleep(0.02)
 
     async def ticket(self) -> models.Ticket | None:
         async with self.app.sessions() as session:

@@ -70,17 +70,24 @@ async def _tickets_of(served: Any, user_id: int) -> list[models.Ticket]:
         return list((await session.scalars(query)).all())
 
 
-async def _delivered(served: Any, text: str) -> Reply:
-    """The reply the desk decided on, found by the text the emulator received."""
-    async with served.app.sessions() as session:
-        rows = (
-            await session.scalars(select(models.OutboxItem).where(models.OutboxItem.status == "sent"))
-        ).all()
-    for row in rows:
-        reply = Reply.from_payload(row.payload["reply"])
-        if served.translator.render(reply) == text:
-            return reply
-    raise AssertionError(f"no sent outbox reply renders as {text!r}")
+async def _delivered(served: Any, text: str, *, within: float = 30.0) -> Reply:
+    """The reply the desk decided on, found by the text the emulator received.
+
+    The outbox marks a row sent in the transaction that follows the send, so the emulator can hold
+    the message a moment before the row says so: look again until it does (or give up).
+    """
+    deadline = asyncio.get_running_loop().time() + within
+    while True:
+        async with served.app.sessions() as session:
+            rows = (
+                await session.scalars(select(models.OutboxItem).where(models.OutboxItem.status == "sent"))
+            ).all()
+        for row in rows:
+            reply = Reply.from_payload(row.payload["reply"])
+            if served.translator.render(reply) == text:
+                return reply
+        assert asyncio.get_running_loop().time() < deadline, f"no sent outbox reply renders as {text!r}"
+        await asyncio.sleep(0.02)
 
 
 async def test_german_buyer_gets_the_german_faq_answer(served: Any, emulator: Any) -> None:
