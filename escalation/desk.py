@@ -40,6 +40,7 @@ from escalation.tickets import (
     TicketState,
     TicketView,
 )
+from knowledge.languages import SUPPORTED_LANGUAGES
 from knowledge.service import (
     KnowledgeAnswer,
     KnowledgeNoMatch,
@@ -236,7 +237,10 @@ class BuyerDesk:
             language = self._language_for(conversation, message)
             ticket = await store.active_ticket(conversation.id)
             if ticket is not None:
-                reply = Reply(ReplyKey.TICKET_ALREADY_OPEN, language, params=self._wait_params(ticket, now))
+                vip = self._vip.is_vip(conversation)
+                reply = Reply(
+                    ReplyKey.TICKET_ALREADY_OPEN, language, params=self._wait_params(ticket, now, vip=vip)
+                )
                 await store.record_outbound(conversation, reply, author=BOT, at=now, ticket_id=ticket.id)
                 await self._commit(store)
                 return DeskResult(replies=(reply,), ticket=ticket)
@@ -440,7 +444,8 @@ class BuyerDesk:
             ticket.id,
             TicketChange(event=TicketEventKind.REOPENED, actor=BUYER, at=now, state=TicketState.OPEN),
         )
-        reply = Reply(ReplyKey.TICKET_REOPENED, language, params=self._wait_params(reopened, now))
+        wait = self._wait_params(reopened, now, vip=self._vip.is_vip(conversation), since=now)
+        reply = Reply(ReplyKey.TICKET_REOPENED, language, params=wait)
         await store.record_outbound(conversation, reply, author=BOT, at=now, ticket_id=reopened.id)
         await store.enqueue(self._ticket_update(reopened), at=now)
         await self._observer.ticket_changed(store, reopened, now)
@@ -501,8 +506,14 @@ class BuyerDesk:
         await store.record_outbound(conversation, reply, author=BOT, at=now, ticket_id=ticket.id)
         return DeskResult(replies=(reply,), ticket=ticket)
 
-    def _wait_params(self, ticket: TicketView, now: datetime) -> dict[str, str | int]:
-        due = self._targets.first_response_due(ticket.priority, vip=False, opened_at=ticket.opened_at)
+    def _wait_params(
+        self, ticket: TicketView, now: datetime, *, vip: bool, since: datetime | None = None
+    ) -> dict[str, str | int]:
+        """How long the buyer should expect to wait: the promise made when the ticket opened, or,
+        once that has passed, a fresh target from now (never "within 1 minute" for a late ticket)."""
+        due = self._targets.first_response_due(ticket.priority, vip=vip, opened_at=since or ticket.opened_at)
+        if due <= now:
+            due = self._targets.first_response_due(ticket.priority, vip=vip, opened_at=now)
         return {"minutes": _minutes_until(due, now)}
 
     @staticmethod
@@ -511,8 +522,6 @@ class BuyerDesk:
 
     @staticmethod
     def _language_actions() -> tuple[Action, ...]:
-        from knowledge.languages import SUPPORTED_LANGUAGES  # noqa: PLC0415 - keeps the import graph flat
-
         return tuple(Action(ActionKind.LANGUAGE, code) for code in SUPPORTED_LANGUAGES)
 
     async def _commit(self, store: DeskStore) -> None:

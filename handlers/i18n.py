@@ -23,7 +23,7 @@ LOCALES_DIR = Path(__file__).resolve().parent / "locales"
 DOMAIN = "borderdesk"
 SOURCE_LANGUAGE = "en"
 # Keys that are not ReplyKeys but still need a translation in every language.
-EXTRA_KEYS = ("button_helpful", "button_not_helpful", "button_human", "button_did_you_mean")
+EXTRA_KEYS = ("button_helpful", "button_not_helpful", "button_human")
 # Replies whose text comes from elsewhere (the FAQ) rather than from a catalogue.
 _TEXT_ONLY = frozenset({ReplyKey.FAQ_ANSWER})
 

@@ -291,3 +291,16 @@ async def test_outbox_relay_delivers_retries_and_records_permanent_failures(
     assert [row.status for row in rows] == ["sent", "failed"]
     assert rows[1].last_error == "blocked by user"
     assert rows[0].attempts == 2
+
+
+async def test_reopened_ticket_promises_a_fresh_wait_not_a_past_deadline(
+    desk: BuyerDesk, agents: AgentDesk, clock: ManualClock
+) -> None:
+    """A ticket reopened a day after it opened promises the full target again, not "1 minute"."""
+    first = await desk.handle(message("the parcel is late", "1"))
+    assert first.ticket is not None
+    await agents.change_state(first.ticket.id, TicketState.RESOLVED, agent="Mia")
+    clock.advance(timedelta(days=1))
+    reopened = await desk.handle(message("still late!!", "2"))
+    assert reopened.replies[0].key is ReplyKey.TICKET_REOPENED
+    assert reopened.replies[0].params["minutes"] == 24 * 60
