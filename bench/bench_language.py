@@ -84,6 +84,7 @@ def main() -> None:
     parser.add_argument("--cases", type=Path, default=DEFAULT_CASES)
     parser.add_argument("--limit", type=int, default=None)
     parser.add_argument("--worker", choices=DETECTORS, help=argparse.SUPPRESS)
+    parser.add_argument("--json", action="store_true", help="print one JSON object")
     args = parser.parse_args()
     if args.worker:
         print(json.dumps(_worker(args.worker, args.cases, args.limit)))
@@ -99,6 +100,9 @@ def main() -> None:
             command += ["--limit", str(args.limit)]
         done = subprocess.run(command, check=True, capture_output=True, text=True, env=env)
         results.append(json.loads(done.stdout.strip().splitlines()[-1]))
+    if args.json:
+        print(json.dumps({"cases": str(args.cases), "baseline": results[0], "borderdesk": results[1]}))
+        return
     print(f"cases: {args.cases}")
     print(f"{'detector':<16}{'texts/s':>10}{'memory MiB':>12}{'load s':>8}  accuracy per kind")
     for result in results:
