@@ -16,7 +16,7 @@ from rapidfuzz import process
 from rapidfuzz.distance import Levenshtein
 
 from escalation.complaint_category import THREAT_CATEGORIES, ComplaintCategory
-from escalation.complaint_phrases import Element, ElementKind, LanguageRules, Pattern
+from escalation.complaint_phrases import Element, ElementKind, LanguageRules, Pattern, apply_folds
 from escalation.complaint_text import Matching, Tokens
 
 # Typos are only corrected on words long enough that one slip does not turn them into another word.
@@ -31,6 +31,7 @@ class Role(Enum):
     NEGATION_AFTER = auto()
     QUESTION_BEFORE = auto()
     QUESTION_AFTER = auto()
+    QUESTION_MARK = auto()
     CONDITIONAL_BEFORE = auto()
     CONDITIONAL_AFTER = auto()
 
@@ -76,6 +77,7 @@ class LanguageMatcher:
         ):
             entries += [_Entry(p, before, None) for p in markers.before]
             entries += [_Entry(p, after, None) for p in markers.after]
+        entries += [_Entry(p, Role.QUESTION_MARK, None) for p in rules.questions.marks]
         self._index: dict[str, list[_Entry]] = defaultdict(list)
         self._words: set[str] = set()
         self._stems: dict[int, set[str]] = defaultdict(set)
@@ -106,6 +108,7 @@ class LanguageMatcher:
     def _compute_keys(self, word: str, fuzzy: bool) -> frozenset[str]:
         if self.rules.matching is Matching.CHARACTERS:
             return frozenset({word})
+        word = apply_folds(word, self.rules.folds)
         variants = {word}
         for clitic in self.rules.clitics:
             # A stripped prefix must leave more than itself ("البس" is a verb, not "ال" + "بس").
@@ -228,6 +231,7 @@ class LanguageMatcher:
                 Role.NEGATION_AFTER: matcher.rules.negation.scope,
                 Role.QUESTION_BEFORE: matcher.rules.questions.scope,
                 Role.QUESTION_AFTER: matcher.rules.questions.scope,
+                Role.QUESTION_MARK: matcher.rules.questions.scope,
                 Role.CONDITIONAL_BEFORE: matcher.rules.conditionals.scope,
                 Role.CONDITIONAL_AFTER: matcher.rules.conditionals.scope,
             }
@@ -236,7 +240,7 @@ class LanguageMatcher:
                     markers[hit.role].append((hit, scopes[hit.role]))
         items = tokens.items
         question_sentences = set(tokens.question_sentences)
-        for role in (Role.QUESTION_BEFORE, Role.QUESTION_AFTER):
+        for role in (Role.QUESTION_BEFORE, Role.QUESTION_AFTER, Role.QUESTION_MARK):
             question_sentences |= {items[h.start].sentence for h, _ in markers[role]}
 
         def near(role_before: Role, role_after: Role, hit: Hit, unit: str, *, overlap: bool = False) -> bool:

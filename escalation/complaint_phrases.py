@@ -37,9 +37,10 @@ _TOP_KEYS = (
     "negation",
     "questions",
     "conditionals",
+    "folds",
     "phrases",
 )
-_MARKER_KEYS = ("scope", "before", "after")
+_MARKER_KEYS = ("scope", "before", "after", "marks")
 
 
 class ElementKind(StrEnum):
@@ -75,6 +76,9 @@ class Markers:
     scope: int
     before: tuple[Pattern, ...] = ()
     after: tuple[Pattern, ...] = ()
+    # Only under `questions`: particles that make a sentence a question without a "?" (Thai
+    # "ไหม", Chinese "吗"), so conditionals apply there, but that cancel nothing on their own.
+    marks: tuple[Pattern, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -84,14 +88,28 @@ class LanguageRules:
     matching: Matching
     join_apostrophes: bool
     clitics: tuple[str, ...]
+    folds: tuple[tuple[str, str], ...]
     negation: Markers
     questions: Markers
     conditionals: Markers
     phrases: dict[ComplaintCategory, tuple[Pattern, ...]] = field(default_factory=dict)
 
 
+def apply_folds(word: str, folds: tuple[tuple[str, str], ...]) -> str:
+    """Rewrite the letter groups buyers type for one letter ("ae" for "ä") the same way on both sides."""
+    for written, meant in folds:
+        word = word.replace(written, meant)
+    return word
+
+
 def parse_pattern(
-    source: str, matching: Matching, *, join_apostrophes: bool, line: int, problems: ProblemCollector
+    source: str,
+    matching: Matching,
+    *,
+    join_apostrophes: bool,
+    line: int,
+    problems: ProblemCollector,
+    folds: tuple[tuple[str, str], ...] = (),
 ) -> Pattern | None:
     """Turn `word stem* ... # word` into elements; reports and returns None when malformed."""
     elements: list[Element] = []
@@ -113,7 +131,8 @@ def parse_pattern(
             problems.add(line, f"phrase {source!r}: '*' does nothing in character matching; remove it")
             return None
         words = [
-            t.text for t in tokenize(piece.rstrip("*"), matching, join_apostrophes=join_apostrophes).items
+            apply_folds(t.text, folds)
+            for t in tokenize(piece.rstrip("*"), matching, join_apostrophes=join_apostrophes).items
         ]
         if not words or "*" in piece.rstrip("*"):
             problems.add(line, f"phrase {source!r}: {piece!r} is not a word ('*' only at the end of a word)")
@@ -147,6 +166,7 @@ def _pattern_list(
     matching: Matching,
     join_apostrophes: bool,
     problems: ProblemCollector,
+    folds: tuple[tuple[str, str], ...] = (),
 ) -> tuple[Pattern, ...]:
     items = problems.require_list(value, line, where)
     if items is None:
@@ -162,7 +182,7 @@ def _pattern_list(
         if text is None:
             continue
         pattern = parse_pattern(
-            text, matching, join_apostrophes=join_apostrophes, line=item_line, problems=problems
+            text, matching, join_apostrophes=join_apostrophes, line=item_line, problems=problems, folds=folds
         )
         if pattern is None:
             continue
@@ -182,6 +202,7 @@ def _markers(
     matching: Matching,
     join_apostrophes: bool,
     problems: ProblemCollector,
+    folds: tuple[tuple[str, str], ...] = (),
 ) -> Markers:
     if key not in document:
         return Markers(default_scope)
@@ -193,6 +214,8 @@ def _markers(
     if not isinstance(scope, int) or isinstance(scope, bool) or not 1 <= scope <= MAX_GAP:
         problems.add(section.line_of("scope"), f"{key}.scope must be a whole number from 1 to {MAX_GAP}")
         scope = default_scope
+    if "marks" in section and key != "questions":
+        problems.add(section.line_of("marks"), f"{key}.marks: only questions have marks")
     lists = {
         side: _pattern_list(
             section[side],
@@ -201,12 +224,28 @@ def _markers(
             matching=matching,
             join_apostrophes=join_apostrophes,
             problems=problems,
+            folds=folds,
         )
         if side in section and section[side] is not None
         else ()
-        for side in ("before", "after")
+        for side in ("before", "after", "marks")
     }
-    return Markers(scope, lists["before"], lists["after"])
+    return Markers(scope, lists["before"], lists["after"], lists["marks"] if key == "questions" else ())
+
+
+def _folds(doc: LineDict, problems: ProblemCollector) -> tuple[tuple[str, str], ...]:
+    if "folds" not in doc:
+        return ()
+    fold_map = problems.require_mapping(doc["folds"], doc.line_of("folds"), "folds")
+    if fold_map is None:
+        return ()
+    folds: list[tuple[str, str]] = []
+    for written, meant in fold_map.items():
+        if not isinstance(written, str) or not isinstance(meant, str) or not written.strip():
+            problems.add(fold_map.line_of(written), "folds: write letters: letters, like  ae: a")
+            continue
+        folds.append((normalise_plain(written), normalise_plain(meant)))
+    return tuple(folds)
 
 
 def parse_phrase_file(path: Path, problems: ProblemCollector) -> LanguageRules | None:
@@ -244,8 +283,14 @@ def parse_phrase_file(path: Path, problems: ProblemCollector) -> LanguageRules |
             text = problems.require_text(item, clitic_list.line_of(index), "clitic")
             if text is not None:
                 clitics.append(normalise_plain(text))
+    folds = _folds(doc, problems)
     word_scope = matching is Matching.WORDS
-    options: dict[str, Any] = {"matching": matching, "join_apostrophes": join, "problems": problems}
+    options: dict[str, Any] = {
+        "matching": matching,
+        "join_apostrophes": join,
+        "problems": problems,
+        "folds": folds,
+    }
     negation = _markers(doc, "negation", 3 if word_scope else 4, **options)
     questions = _markers(doc, "questions", 8 if word_scope else 15, **options)
     conditionals = _markers(doc, "conditionals", questions.scope, **options)
@@ -267,6 +312,7 @@ def parse_phrase_file(path: Path, problems: ProblemCollector) -> LanguageRules |
         matching=matching,
         join_apostrophes=join,
         clitics=tuple(sorted(set(clitics), key=len, reverse=True)),
+        folds=folds,
         negation=negation,
         questions=questions,
         conditionals=conditionals,

@@ -163,7 +163,8 @@ def tokenize(original: str, matching: Matching, *, join_apostrophes: bool = Fals
                 end=norm.origin[end - 1] + 1,
                 sentence=sentence,
                 clause=clause,
-                is_number=word.isdigit(),
+                # "2si", "3ten": Turkish and Finnish put case endings on numbers.
+                is_number=word[0].isdigit(),
             )
         )
         previous_end = end

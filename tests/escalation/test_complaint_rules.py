@@ -242,3 +242,57 @@ def test_hebrew_final_letters_match_inflected_forms(tmp_path: Path) -> None:
     found = detector.detect("האוזניות מזויפות", "he")
     assert found is not None
     assert found.category is ComplaintCategory.COUNTERFEIT
+
+
+def test_folds_let_buyers_spell_umlauts_as_two_letters(tmp_path: Path) -> None:
+    """With `folds: {ae: a}` "verspaetet" finds a phrase written "verspätet", and the other way round."""
+    write(
+        tmp_path,
+        "de.yaml",
+        "language: de\nfolds: {ae: a, ue: u}\nphrases:\n  late_delivery: [verspätet]\n  refund_demand: [geld zurueck]\n",
+    )
+    detector = ComplaintDetector.load(tmp_path)
+    late = detector.detect("lieferung is total verspaetet", "de")
+    refund = detector.detect("ich will mein geld zurück", "de")
+    assert late is not None
+    assert late.category is ComplaintCategory.LATE_DELIVERY
+    assert refund is not None
+    assert refund.category is ComplaintCategory.REFUND_DEMAND
+
+
+def test_question_marks_make_a_conditional_hypothetical_without_cancelling(tmp_path: Path) -> None:
+    """A question particle turns "if it breaks, what then" into a question, but alone cancels nothing."""
+    write(
+        tmp_path,
+        "th.yaml",
+        "language: th\nquestions:\n  marks: [ทำไง]\nconditionals:\n  before: [ถ้า]\n"
+        "phrases:\n  damaged: [แตก]\n  customs_held: [ติดศุลกากร]\n",
+    )
+    detector = ComplaintDetector.load(tmp_path)
+    assert detector.detect("ถ้าของมาแตกทำไงคะ", "th") is None
+    held = detector.detect("พัสดุติดศุลกากร ต้องทำไงคะ", "th")
+    assert held is not None
+    assert held.category is ComplaintCategory.CUSTOMS_HELD
+
+
+def test_a_number_with_a_case_ending_is_still_a_number(tmp_path: Path) -> None:
+    """Turkish "2si" (two of them) fills a `<n>` slot."""
+    write(tmp_path, "tr.yaml", "language: tr\nphrases:\n  missing_item: [sadece <n>]\n")
+    detector = ComplaintDetector.load(tmp_path)
+    found = detector.detect("3 üründen sadece 2si geldi", "tr")
+    assert found is not None
+    assert found.category is ComplaintCategory.MISSING_ITEM
+
+
+def test_marks_and_folds_are_validated_with_their_line(tmp_path: Path) -> None:
+    """Marks outside `questions` and a fold that is not letters: letters are reported at their line."""
+    write(
+        tmp_path,
+        "de.yaml",
+        "language: de\nfolds: {ae: 1}\nnegation:\n  marks: [oder]\nphrases:\n  damaged: [kaputt]\n",
+    )
+    problems = check_phrase_dir(tmp_path)
+    assert [(p.line, "folds" in p.message or "marks" in p.message) for p in problems] == [
+        (2, True),
+        (4, True),
+    ]
