@@ -1,13 +1,18 @@
-"""Complaint detection on our own held-out buyer messages (tests/escalation/complaints_holdout.jsonl).
+"""Complaint detection on our own held-out buyer messages, in every language.
 
-The file was written before its misses were looked at, in every language, the way buyers type
-(typos, no accents, slang, several signals, hard negatives). Misses were fixed by rules and
-vocabulary classes, never by adding a sentence, so the figures say how far the phrase files
-generalise beyond the development set. Targets are those of the complaint-detection issue.
+- complaints_holdout.jsonl: written before its misses were looked at, the way buyers type (typos,
+  no accents, slang, several signals, hard negatives).
+- complaints_holdout2.jsonl: written without the development set or the first held-out set, 42
+  messages per language (P1 in all five categories with indirect wording, P2, P3, hard negatives).
+  Measured before any change: accuracy 0.911, complaint precision 0.988, P1 recall 0.900 (German
+  0.833) — the honest generalisation estimate.
+Misses were then fixed by rules and vocabulary classes, never by adding a sentence; these tests keep
+the fixes from regressing. Targets are those of the complaint-detection issue.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -20,18 +25,26 @@ from knowledge.languages import SUPPORTED_LANGUAGES
 
 HERE = Path(__file__).resolve().parent
 SAMPLE = HERE.parents[1] / "escalation" / "sample" / "complaints"
-HOLDOUT = HERE / "complaints_holdout.jsonl"
+HOLDOUTS = ("complaints_holdout.jsonl", "complaints_holdout2.jsonl")
 
 
 @pytest.fixture(scope="module")
-def report() -> dict[str, Any]:
-    detector = ComplaintDetector.load(SAMPLE)
-    return evaluate_complaints(read_cases(HOLDOUT), detector)
+def detector() -> ComplaintDetector:
+    return ComplaintDetector.load(SAMPLE)
 
 
-def test_holdout_covers_every_language_priority_and_negatives() -> None:
-    """Every supported language has P1, P2, P3 and non-complaint messages in the held-out file."""
-    cases = read_cases(HOLDOUT)
+@pytest.fixture(scope="module", params=HOLDOUTS)
+def cases(request: pytest.FixtureRequest) -> Sequence[Mapping[str, Any]]:
+    return read_cases(HERE / request.param)
+
+
+@pytest.fixture(scope="module")
+def report(cases: Sequence[Mapping[str, Any]], detector: ComplaintDetector) -> dict[str, Any]:
+    return evaluate_complaints(cases, detector)
+
+
+def test_holdout_covers_every_language_priority_and_negatives(cases: Sequence[Mapping[str, Any]]) -> None:
+    """Every supported language has P1, P2, P3 and non-complaint messages in each held-out file."""
     seen = {(case["lang"], case["expect"]) for case in cases}
     for language in SUPPORTED_LANGUAGES:
         for expect in ("P1", "P2", "P3", None):
