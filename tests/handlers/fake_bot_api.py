@@ -18,12 +18,16 @@ from typing import Any
 
 from aiogram import Bot, Dispatcher
 from aiohttp import web
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.config import DatabaseSettings, FaqSettings, Settings, SlackSettings, TelegramSettings
+from bot.storage import models
 from bot.storage.database import create_engine, session_factory
 from bot.storage.inbox import SqlInbox
 from bot.storage.sent_messages import SqlSentMessages
 from bot.wiring import App, build_app
+from escalation.conversation import Reply
 from escalation.sla import Clock
 from handlers.i18n import Translator
 from handlers.telegram import TELEGRAM_CHANNEL
@@ -218,3 +222,30 @@ async def telegram_harness(
     finally:
         await bot.session.close()
         await app.close()
+
+
+async def sent_reply(
+    sessions: async_sessionmaker[AsyncSession], translator: Translator, text: str, *, within: float = 30.0
+) -> Reply:
+    """The reply the desk decided on, found by the text the buyer received on Telegram.
+
+    The outbox marks a row sent in the transaction that follows the send, so the buyer can see the
+    message a moment before the row says so: look again until it does (or give up).
+    """
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + within
+    while True:
+        async with sessions() as session:
+            rows = (
+                await session.scalars(
+                    select(models.OutboxItem).where(
+                        models.OutboxItem.channel == TELEGRAM_CHANNEL, models.OutboxItem.status == "sent"
+                    )
+                )
+            ).all()
+        for row in rows:
+            reply = Reply.from_payload(row.payload["reply"])
+            if translator.render(reply) == text:
+                return reply
+        assert loop.time() < deadline, f"no sent reply renders as {text!r}"
+        await asyncio.sleep(0.02)

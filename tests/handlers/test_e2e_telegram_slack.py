@@ -9,7 +9,7 @@ import itertools
 import json
 import socket
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
@@ -38,16 +38,6 @@ SIGNING_SECRET = "e2e-signing-secret"
 AGENT, AGENT_NAME, AGENT_GROUP = "UMIA", "Mia", "SAGENTS"
 _buyer_ids = itertools.count(7001)
 T = TypeVar("T")
-
-
-@pytest.fixture(scope="module")
-def emulator() -> Iterator[Any]:
-    reason = emulation.unavailable_reason()
-    if reason is not None:
-        pytest.skip(reason)
-    running = emulation.Emulator()
-    yield running
-    running.stop()
 
 
 def _free_port() -> int:
@@ -93,28 +83,8 @@ class Running:
         ):
             return response.status
 
-    async def sent_reply(self, text: str, *, within: float = 30.0) -> Reply:
-        """The reply the desk decided on, found by the text the buyer received.
-
-        The outbox marks a row sent in the transaction that follows the send, so the buyer can see
-        the message a moment before the row says so: look again until it does (or give up).
-        """
-        deadline = asyncio.get_running_loop().time() + within
-        while True:
-            async with self.app.sessions() as session:
-                rows = (
-                    await session.scalars(
-                        select(models.OutboxItem).where(
-                            models.OutboxItem.channel == TELEGRAM_CHANNEL, models.OutboxItem.status == "sent"
-                        )
-                    )
-                ).all()
-            replies = [Reply.from_payload(row.payload["reply"]) for row in rows]
-            matching = [reply for reply in replies if self.translator.render(reply) == text]
-            if matching:
-                return matching[0]
-            assert asyncio.get_running_loop().time() < deadline, f"no sent reply renders as {text!r}"
-            await asyncio.sleep(0.02)
+    async def sent_reply(self, text: str) -> Reply:
+        return await fake_telegram.sent_reply(self.app.sessions, self.translator, text)
 
     async def ticket(self) -> models.Ticket | None:
         async with self.app.sessions() as session:

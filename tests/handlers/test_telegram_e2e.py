@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import itertools
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
@@ -13,7 +13,7 @@ import pytest_asyncio
 from sqlalchemy import select
 
 from bot.storage import models
-from escalation.conversation import Reply, ReplyKey
+from escalation.conversation import ReplyKey
 from knowledge.languages import SUPPORTED_LANGUAGES
 from knowledge.service import KnowledgeAnswer, KnowledgeSuggestions
 from tests.handlers import fake_bot_api as fake
@@ -23,16 +23,6 @@ _users = itertools.count(501)
 # One emulator and one running BorderDesk for the module (start-up loads the whole FAQ); every test
 # plays a different buyer.
 pytestmark = pytest.mark.asyncio(loop_scope="module")
-
-
-@pytest.fixture(scope="module")
-def emulator() -> Iterator[Any]:
-    reason = emulation.unavailable_reason()
-    if reason is not None:
-        pytest.skip(reason)
-    running = emulation.Emulator()
-    yield running
-    running.stop()
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
@@ -70,26 +60,6 @@ async def _tickets_of(served: Any, user_id: int) -> list[models.Ticket]:
         return list((await session.scalars(query)).all())
 
 
-async def _delivered(served: Any, text: str, *, within: float = 30.0) -> Reply:
-    """The reply the desk decided on, found by the text the emulator received.
-
-    The outbox marks a row sent in the transaction that follows the send, so the emulator can hold
-    the message a moment before the row says so: look again until it does (or give up).
-    """
-    deadline = asyncio.get_running_loop().time() + within
-    while True:
-        async with served.app.sessions() as session:
-            rows = (
-                await session.scalars(select(models.OutboxItem).where(models.OutboxItem.status == "sent"))
-            ).all()
-        for row in rows:
-            reply = Reply.from_payload(row.payload["reply"])
-            if served.translator.render(reply) == text:
-                return reply
-        assert asyncio.get_running_loop().time() < deadline, f"no sent outbox reply renders as {text!r}"
-        await asyncio.sleep(0.02)
-
-
 async def test_german_buyer_gets_the_german_faq_answer(served: Any, emulator: Any) -> None:
     """A German question is answered with the sample FAQ's German text and German buttons."""
     question = "Wie lange braucht ein Paket bis nach Hamburg?"
@@ -120,7 +90,9 @@ async def test_talk_to_a_human_button_opens_a_ticket(served: Any, emulator: Any)
     await buyer.press(answer, human[1])
     [confirmation] = await buyer.wait_for_replies(1)
 
-    assert (await _delivered(served, confirmation["message"]["text"])).key is ReplyKey.TICKET_OPENED
+    assert (
+        await fake.sent_reply(served.app.sessions, served.translator, confirmation["message"]["text"])
+    ).key is ReplyKey.TICKET_OPENED
     tickets = await _tickets_of(served, buyer.user_id)
     assert [(t.state, t.reason, t.language) for t in tickets] == [("open", "human_request", "de")]
 
@@ -162,6 +134,6 @@ async def test_human_command_opens_a_ticket(served: Any, emulator: Any) -> None:
     await buyer.command("/human")
     [confirmation] = await buyer.wait_for_replies(1)
 
-    reply = await _delivered(served, confirmation["message"]["text"])
+    reply = await fake.sent_reply(served.app.sessions, served.translator, confirmation["message"]["text"])
     assert reply.key is ReplyKey.TICKET_OPENED
     assert len(await _tickets_of(served, buyer.user_id)) == 1
