@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.storage import models
+from bot.storage.outbox_rows import pending_values
 from escalation.ports import DESK_CHANNEL, OutgoingKind
 from escalation.sla import Clock
 from knowledge.content import ContentProblem
@@ -29,12 +30,11 @@ async def notify_admins(sessions: async_sessionmaker[AsyncSession], clock: Clock
     async with sessions() as session, session.begin():
         session.add(
             models.OutboxItem(
-                channel=DESK_CHANNEL,
-                destination=ADMIN_DESTINATION,
-                payload={"kind": OutgoingKind.ADMIN_NOTICE.value, "text": text},
-                status="pending",
-                attempts=0,
-                next_attempt_at=now,
-                created_at=now,
+                **pending_values(
+                    channel=DESK_CHANNEL,
+                    destination=ADMIN_DESTINATION,
+                    payload={"kind": OutgoingKind.ADMIN_NOTICE.value, "text": text},
+                    at=now,
+                )
             )
         )

@@ -12,6 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.storage import models
+from bot.storage.outbox_rows import outgoing_values, pending_values
 from escalation.conversation import BuyerMessage, Reply
 from escalation.ports import (
     ConversationRecord,
@@ -204,34 +205,20 @@ class SqlDeskStore(DeskStore):
         await self.session.flush()
         self.session.add(
             models.OutboxItem(
-                channel=conversation.channel,
-                destination=conversation.chat_id,
-                payload={"kind": OutgoingKind.REPLY.value, "reply": reply.to_payload()},
-                message_id=row.id,
-                ticket_id=ticket_id,
-                dedup_key=dedup_key,
-                status="pending",
-                attempts=0,
-                next_attempt_at=at,
-                created_at=at,
+                **pending_values(
+                    channel=conversation.channel,
+                    destination=conversation.chat_id,
+                    payload={"kind": OutgoingKind.REPLY.value, "reply": reply.to_payload()},
+                    at=at,
+                    message_id=row.id,
+                    ticket_id=ticket_id,
+                    dedup_key=dedup_key,
+                )
             )
         )
 
     async def enqueue(self, item: Outgoing, *, at: datetime) -> None:
-        payload: dict[str, Any] = {**item.payload, "kind": item.kind.value}
-        self.session.add(
-            models.OutboxItem(
-                channel=item.channel,
-                destination=item.destination,
-                payload=payload,
-                ticket_id=item.ticket_id,
-                dedup_key=item.dedup_key,
-                status="pending",
-                attempts=0,
-                next_attempt_at=at,
-                created_at=at,
-            )
-        )
+        self.session.add(models.OutboxItem(**outgoing_values(item, at=at)))
 
     async def active_ticket(self, conversation_id: int) -> TicketView | None:
         row = await self.session.scalar(
@@ -415,21 +402,20 @@ class SqlDeskStore(DeskStore):
                 self.session.add(row)
                 await self.session.flush()
                 item = models.OutboxItem(
-                    channel=conversation.channel,
-                    destination=conversation.chat_id,
-                    # desk_ref travels with the row so the outcome can be marked on the desk message.
-                    payload={
-                        "kind": OutgoingKind.REPLY.value,
-                        "reply": reply.to_payload(),
-                        "desk_ref": desk_ref,
-                    },
-                    message_id=row.id,
-                    ticket_id=ticket_id,
-                    dedup_key=_relayed_key(desk_ref),
-                    status="pending",
-                    attempts=0,
-                    next_attempt_at=at,
-                    created_at=at,
+                    **pending_values(
+                        channel=conversation.channel,
+                        destination=conversation.chat_id,
+                        # desk_ref travels with the row so the outcome can be marked on the desk message.
+                        payload={
+                            "kind": OutgoingKind.REPLY.value,
+                            "reply": reply.to_payload(),
+                            "desk_ref": desk_ref,
+                        },
+                        at=at,
+                        message_id=row.id,
+                        ticket_id=ticket_id,
+                        dedup_key=_relayed_key(desk_ref),
+                    )
                 )
                 self.session.add(item)
                 await self.session.flush()

@@ -18,6 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.storage import models
+from bot.storage.outbox_rows import pending_values
 from escalation.conversation import Reply
 from escalation.ports import OutgoingKind
 from escalation.sla import Clock
@@ -129,13 +130,12 @@ class SqlInbox:
         async with self._sessions() as session, session.begin():
             session.add(
                 models.OutboxItem(
-                    channel=channel,
-                    destination=chat_id,
-                    payload={"kind": OutgoingKind.REPLY.value, "reply": reply.to_payload()},
-                    status="pending",
-                    attempts=0,
-                    next_attempt_at=now,
-                    created_at=now,
+                    **pending_values(
+                        channel=channel,
+                        destination=chat_id,
+                        payload={"kind": OutgoingKind.REPLY.value, "reply": reply.to_payload()},
+                        at=now,
+                    )
                 )
             )
 

@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from bot.storage import models
 from bot.storage.desk_store import SqlDeskStore, ticket_view
+from bot.storage.outbox_rows import outgoing_values
 from escalation.ports import DeskStore, Outgoing, TicketChange
 from escalation.priority import Priority
 from escalation.sla_service import SlaClock, SlaStore, TicketActivity
@@ -183,21 +184,7 @@ class SqlSlaStore(SlaStore):
             return
         # The same rows as `SqlDeskStore.enqueue`, in one statement.
         await self.session.execute(
-            insert(models.OutboxItem),
-            [
-                {
-                    "channel": item.channel,
-                    "destination": item.destination,
-                    "payload": {**item.payload, "kind": item.kind.value},
-                    "ticket_id": item.ticket_id,
-                    "dedup_key": item.dedup_key,
-                    "status": "pending",
-                    "attempts": 0,
-                    "next_attempt_at": at,
-                    "created_at": at,
-                }
-                for item in items
-            ],
+            insert(models.OutboxItem), [outgoing_values(item, at=at) for item in items]
         )
 
     async def earliest_due(self) -> datetime | None:
